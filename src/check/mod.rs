@@ -1,0 +1,1 @@
+//! `check`: evaluate Falco rules on K8s audit events, as Falco would.

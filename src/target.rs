@@ -1,0 +1,20 @@
+//! The two Falco generations pspconv writes rules for and evaluates rules as.
+
+/// Which Falco a rules file is written for (SPEC §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Target {
+    /// Current Falco: k8saudit + json plugins (`k8s_audit`), container plugin (`syscall`).
+    #[default]
+    Falco,
+    /// Falco 0.18–0.31 with built-in K8s audit support (`jevt.*`, `<NA>`).
+    Legacy,
+}
+
+impl Target {
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Falco => "falco",
+            Target::Legacy => "legacy",
+        }
+    }
+}
