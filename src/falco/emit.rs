@@ -1,0 +1,284 @@
+//! Writes a [`RulesFile`] as readable, deterministic YAML. Scalars are quoted here, in one place.
+
+use super::render::{render, UnsafeValue};
+use super::rules::{EngineVersion, Item, RulesFile};
+use crate::Target;
+
+/// Conditions longer than this are folded over several lines (`>-`) for readability.
+const FOLD_WIDTH: usize = 100;
+
+pub fn emit(file: &RulesFile, target: Target) -> Result<String, UnsafeValue> {
+    let mut out = String::new();
+    for line in &file.header {
+        push_comment(&mut out, line);
+    }
+    if !file.header.is_empty() {
+        out.push('\n');
+    }
+    for item in &file.items {
+        match item {
+            Item::Comment { lines, banner } => {
+                out.push('\n');
+                if *banner {
+                    out.push_str("#########################################\n");
+                }
+                for l in lines {
+                    push_comment(&mut out, l);
+                }
+                if *banner {
+                    out.push_str("#########################################\n");
+                }
+            }
+            Item::EngineVersion(v) => {
+                let text = match v {
+                    EngineVersion::Int(n) => n.to_string(),
+                    EngineVersion::Semver(a, b, c) => format!("\"{a}.{b}.{c}\""),
+                };
+                out.push_str(&format!("- required_engine_version: {text}\n\n"));
+            }
+            Item::PluginVersions(reqs) => {
+                out.push_str("- required_plugin_versions:\n");
+                for r in reqs {
+                    out.push_str(&format!(
+                        "    - name: {}\n      version: {}\n",
+                        scalar(r.name),
+                        scalar(r.version)
+                    ));
+                    if !r.alternatives.is_empty() {
+                        out.push_str("      alternatives:\n");
+                        for (n, v) in &r.alternatives {
+                            out.push_str(&format!(
+                                "        - name: {}\n          version: {}\n",
+                                scalar(n),
+                                scalar(v)
+                            ));
+                        }
+                    }
+                }
+                out.push('\n');
+            }
+            Item::List { name, items } => {
+                let rendered = items
+                    .iter()
+                    .map(|v| render_list_item(v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                out.push_str(&format!(
+                    "- list: {}\n  items: {}\n\n",
+                    scalar(name),
+                    flow_seq(&rendered)
+                ));
+            }
+            Item::Macro { name, condition } => {
+                let cond = render(condition, target)?;
+                out.push_str(&format!(
+                    "- macro: {}\n  condition: {}\n\n",
+                    scalar(name),
+                    block_or_scalar(&cond)
+                ));
+            }
+            Item::Rule(r) => {
+                let cond = render(&r.condition, target)?;
+                out.push_str(&format!("- rule: {}\n", scalar(&r.name)));
+                out.push_str(&format!("  desc: {}\n", block_or_scalar(&r.desc)));
+                out.push_str(&format!("  condition: {}\n", block_or_scalar(&cond)));
+                out.push_str(&format!("  output: {}\n", block_or_scalar(&r.output)));
+                out.push_str(&format!("  priority: {}\n", r.priority));
+                out.push_str(&format!("  source: {}\n", r.source.name()));
+                if r.skip_if_unknown_filter {
+                    out.push_str("  skip-if-unknown-filter: true\n");
+                }
+                out.push_str(&format!("  tags: {}\n\n", flow_seq(&r.tags)));
+            }
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    Ok(out)
+}
+
+fn render_list_item(v: &super::expr::Value) -> Result<String, UnsafeValue> {
+    use super::expr::Value;
+    match v {
+        Value::Word(w) => Ok(w.to_string()),
+        Value::Int(i) => Ok(i.to_string()),
+        Value::ListRef(n) => Ok(n.clone()),
+        Value::Str(s) => super::render::quote_value(s),
+    }
+}
+
+fn push_comment(out: &mut String, line: &str) {
+    // A comment ends at the line break; input text never reaches here unescaped.
+    let clean: String = line
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if clean.is_empty() {
+        out.push_str("#\n");
+    } else {
+        out.push_str("# ");
+        out.push_str(&clean);
+        out.push('\n');
+    }
+}
+
+fn flow_seq(items: &[String]) -> String {
+    let parts: Vec<String> = items.iter().map(|s| flow_scalar(s)).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// A YAML scalar inside a flow sequence: plain when unambiguous there, else double-quoted.
+fn flow_scalar(s: &str) -> String {
+    if is_plain_safe(s) && !s.contains([',', '[', ']', '{', '}']) {
+        s.to_string()
+    } else {
+        double_quoted(s)
+    }
+}
+
+/// A YAML scalar in block context.
+pub fn scalar(s: &str) -> String {
+    if is_plain_safe(s) {
+        s.to_string()
+    } else {
+        double_quoted(s)
+    }
+}
+
+/// Long text as a folded block (`>-`), which reads like the hand-written Falco files; short or
+/// unusual text as a scalar.
+fn block_or_scalar(s: &str) -> String {
+    if s.len() <= FOLD_WIDTH || !foldable(s) {
+        return scalar(s);
+    }
+    let mut out = String::from(">-");
+    let mut line = String::new();
+    let bytes: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    let mut word_start = 0;
+    while i <= bytes.len() {
+        // Break only at a single space between two non-spaces, so folding restores it exactly.
+        let at_break = i == bytes.len()
+            || (bytes[i] == ' '
+                && i > 0
+                && bytes[i - 1] != ' '
+                && bytes.get(i + 1).is_some_and(|c| *c != ' '));
+        if at_break {
+            let word: String = bytes[word_start..i].iter().collect();
+            if !line.is_empty() && line.len() + 1 + word.len() > FOLD_WIDTH {
+                out.push_str("\n    ");
+                out.push_str(&line);
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&word);
+            word_start = i + 1;
+        }
+        i += 1;
+    }
+    if !line.is_empty() {
+        out.push_str("\n    ");
+        out.push_str(&line);
+    }
+    out
+}
+
+fn foldable(s: &str) -> bool {
+    !s.starts_with(' ') && !s.ends_with(' ') && !s.chars().any(|c| c.is_control())
+}
+
+fn is_plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if "-?:,[]{}#&*!|>'\"%@`~ ".contains(first) || s.ends_with(' ') || s.ends_with(':') {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.chars().any(|c| c.is_control() || c == '\u{feff}')
+    {
+        return false;
+    }
+    if !s.is_ascii() {
+        return false;
+    }
+    // Words YAML would read as something other than a string.
+    let lower = s.to_ascii_lowercase();
+    let special = [
+        "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~", ".nan", ".inf", "-.inf",
+    ];
+    if special.contains(&lower.as_str())
+        || s.parse::<f64>().is_ok()
+        || s.starts_with("0x")
+        || s.starts_with("0o")
+    {
+        return false;
+    }
+    true
+}
+
+/// A YAML double-quoted scalar with every special character escaped.
+fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control()
+                || c == '\u{feff}'
+                || c == '\u{2028}'
+                || c == '\u{2029}'
+                || c == '\u{85}' =>
+            {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(s: &str) -> String {
+        let text = format!("k: {}\n", block_or_scalar(s));
+        let docs = crate::yaml::load_all(&text).unwrap();
+        docs[0]
+            .get("k")
+            .and_then(|v| v.as_str())
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn scalars_round_trip_through_yaml() {
+        for s in [
+            "plain text",
+            "a: b",
+            "# not a comment",
+            "x #y",
+            "true",
+            "123",
+            "'quoted'",
+            "\"dq\"",
+            "line\nbreak",
+            "tab\there",
+            "ünïcödé",
+            "%ka.user.name",
+            "- dash",
+            "trailing ",
+        ] {
+            assert_eq!(roundtrip(s), s, "for {s:?}");
+        }
+        let long = "ka.verb=create and ".repeat(20) + "x  y  and \"a b\"";
+        assert_eq!(roundtrip(&long), long);
+    }
+}

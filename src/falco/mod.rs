@@ -1,0 +1,8 @@
+//! The Falco side: conditions as expression trees, the rules-file model, rendering and emitting.
+
+pub mod emit;
+pub mod expr;
+pub mod render;
+pub mod rules;
+
+pub use expr::{Expr, Field, FieldArg, Op, Value};

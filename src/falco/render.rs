@@ -1,0 +1,293 @@
+//! Renders conditions to Falco's condition language, per target. All quoting happens here.
+
+use super::expr::{Expr, Field, FieldArg, Value};
+use crate::Target;
+
+/// A value that Falco's condition grammar cannot carry safely.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("value {value:?} cannot be written safely into a Falco condition: {reason}")]
+pub struct UnsafeValue {
+    pub value: String,
+    pub reason: &'static str,
+}
+
+/// Words the condition grammar reserves; a value spelled like one is quoted.
+const KEYWORDS: [&str; 24] = [
+    "and",
+    "or",
+    "not",
+    "in",
+    "intersects",
+    "exists",
+    "contains",
+    "icontains",
+    "bcontains",
+    "startswith",
+    "bstartswith",
+    "endswith",
+    "glob",
+    "iglob",
+    "pmatch",
+    "regex",
+    "val",
+    "tolower",
+    "toupper",
+    "b64",
+    "basename",
+    "len",
+    "join",
+    "concat",
+];
+
+/// Longest value Falco accepts in one comparison (SPEC §4: 256 bytes or more is refused).
+pub const MAX_VALUE_BYTES: usize = 255;
+
+pub fn render(expr: &Expr, target: Target) -> Result<String, UnsafeValue> {
+    let mut out = String::new();
+    write_expr(&mut out, expr, target)?;
+    Ok(out)
+}
+
+fn write_expr(out: &mut String, expr: &Expr, target: Target) -> Result<(), UnsafeValue> {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => {
+            let (sep, nested_needs_parens): (&str, fn(&Expr) -> bool) = match expr {
+                Expr::And(_) => (" and ", |e| matches!(e, Expr::Or(_))),
+                _ => (" or ", |e| matches!(e, Expr::And(_))),
+            };
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                if nested_needs_parens(item) {
+                    out.push('(');
+                    write_expr(out, item, target)?;
+                    out.push(')');
+                } else {
+                    write_expr(out, item, target)?;
+                }
+            }
+        }
+        Expr::Not(inner) => {
+            out.push_str("not ");
+            if matches!(**inner, Expr::And(_) | Expr::Or(_) | Expr::Not(_)) {
+                out.push('(');
+                write_expr(out, inner, target)?;
+                out.push(')');
+            } else {
+                write_expr(out, inner, target)?;
+            }
+        }
+        Expr::Group(inner) => {
+            out.push('(');
+            write_expr(out, inner, target)?;
+            out.push(')');
+        }
+        Expr::Cmp(field, op, value) => {
+            write_field(out, field, target)?;
+            // `=` and friends are written tight (`ka.verb=create`), word operators spaced.
+            if op.symbol().chars().all(|c| c.is_ascii_alphabetic()) {
+                out.push(' ');
+                out.push_str(op.symbol());
+                out.push(' ');
+            } else {
+                out.push_str(op.symbol());
+            }
+            write_value(out, value)?;
+        }
+        Expr::List(field, op, values) => {
+            write_field(out, field, target)?;
+            out.push(' ');
+            out.push_str(op.symbol());
+            out.push_str(" (");
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(out, v)?;
+            }
+            out.push(')');
+        }
+        Expr::Exists(field) => {
+            write_field(out, field, target)?;
+            out.push_str(" exists");
+        }
+        Expr::Macro(name) => out.push_str(&check_identifier(name)?),
+    }
+    Ok(())
+}
+
+/// The field's name for the target: generators write `json.*`, legacy Falco calls it `jevt.*`.
+pub fn field_name(field: &Field, target: Target) -> &'static str {
+    match (target, field.name) {
+        (Target::Legacy, "json.value") => "jevt.value",
+        (Target::Legacy, "json.rawtime") => "jevt.rawtime",
+        (Target::Legacy, "json.obj") => "jevt.obj",
+        (_, name) => name,
+    }
+}
+
+pub fn write_field(out: &mut String, field: &Field, target: Target) -> Result<(), UnsafeValue> {
+    out.push_str(field_name(field, target));
+    match &field.arg {
+        None => {}
+        Some(FieldArg::Index(i)) => out.push_str(&format!("[{i}]")),
+        Some(FieldArg::Key(k)) => {
+            out.push('[');
+            out.push_str(k);
+            out.push(']');
+        }
+        Some(FieldArg::Pointer(segs)) => {
+            out.push('[');
+            for seg in segs {
+                out.push('/');
+                out.push_str(&pointer_segment(seg)?);
+            }
+            out.push(']');
+        }
+    }
+    Ok(())
+}
+
+/// Escapes one JSON-pointer segment (RFC 6901: `~` → `~0`, `/` → `~1`). Characters that would
+/// end or confuse a field argument (`]`, `[`, quotes, spaces, control characters) are refused.
+pub fn pointer_segment(seg: &str) -> Result<String, UnsafeValue> {
+    let bad = seg.chars().any(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '[' | ']' | '"' | '\'' | '\\' | '(' | ')' | ',')
+    });
+    if bad {
+        return Err(UnsafeValue {
+            value: seg.to_string(),
+            reason: "a JSON-pointer segment may not contain brackets, quotes, parentheses, commas, backslashes or whitespace",
+        });
+    }
+    Ok(seg.replace('~', "~0").replace('/', "~1"))
+}
+
+fn check_identifier(name: &str) -> Result<String, UnsafeValue> {
+    let mut chars = name.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(UnsafeValue {
+            value: name.to_string(),
+            reason: "not a valid macro or list name",
+        })
+    }
+}
+
+fn write_value(out: &mut String, value: &Value) -> Result<(), UnsafeValue> {
+    match value {
+        Value::Word(w) => out.push_str(w),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::ListRef(name) => out.push_str(&check_identifier(name)?),
+        Value::Str(s) => out.push_str(&quote_value(s)?),
+    }
+    Ok(())
+}
+
+/// Writes a string so Falco reads back exactly `s`: bare when it is a plain token, otherwise
+/// quoted. Values that no quoting makes safe are refused.
+pub fn quote_value(s: &str) -> Result<String, UnsafeValue> {
+    let err = |reason| UnsafeValue {
+        value: s.to_string(),
+        reason,
+    };
+    if s.len() > MAX_VALUE_BYTES {
+        return Err(err(
+            "longer than 255 bytes, which Falco refuses (filter parameter too long)",
+        ));
+    }
+    if s.chars().any(|c| c.is_control()) {
+        return Err(err(
+            "control characters (newlines, tabs...) cannot be quoted",
+        ));
+    }
+    if s.contains('\\') {
+        return Err(err("backslashes are escape characters in Falco strings"));
+    }
+    if is_bare_token(s) {
+        return Ok(s.to_string());
+    }
+    match (s.contains('"'), s.contains('\'')) {
+        (false, _) => Ok(format!("\"{s}\"")),
+        (true, false) => Ok(format!("'{s}'")),
+        (true, true) => Err(err("it contains both kinds of quote")),
+    }
+}
+
+/// A value Falco reads as one bare word: safe characters only, and not a keyword or something a
+/// list item could mistake for a list name (identifiers are quoted only when they are keywords;
+/// list names pspconv defines all contain `_psp_`, which no bare value may contain).
+pub fn is_bare_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':' | '-' | '@' | '+')
+        })
+        && !KEYWORDS.contains(&s.to_ascii_lowercase().as_str())
+        && !s.contains("_psp_")
+        && !s.starts_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::falco::expr::Op;
+
+    #[test]
+    fn values_are_bare_only_when_plain() {
+        assert_eq!(quote_value("nginx").unwrap(), "nginx");
+        assert_eq!(
+            quote_value("registry:5000/team/app").unwrap(),
+            "registry:5000/team/app"
+        );
+        assert_eq!(quote_value("a b").unwrap(), "\"a b\"");
+        assert_eq!(quote_value("and").unwrap(), "\"and\"");
+        assert_eq!(quote_value("x) or (y").unwrap(), "\"x) or (y\"");
+        assert_eq!(quote_value("say \"hi\"").unwrap(), "'say \"hi\"'");
+        assert!(quote_value("both ' and \"").is_err());
+        assert!(quote_value("new\nline").is_err());
+        assert!(quote_value("back\\slash").is_err());
+        assert!(quote_value(&"x".repeat(256)).is_err());
+        assert_eq!(quote_value("").unwrap(), "\"\"");
+    }
+
+    #[test]
+    fn pointers_escape_slash_and_tilde() {
+        let f = crate::falco::expr::json_pointer(
+            "json.value",
+            &["requestObject", "metadata", "annotations"],
+            &["seccomp.security.alpha.kubernetes.io/pod".to_string()],
+        );
+        let e = Expr::eq(f, Value::Str("runtime/default".into()));
+        assert_eq!(
+            render(&e, Target::Falco).unwrap(),
+            "json.value[/requestObject/metadata/annotations/seccomp.security.alpha.kubernetes.io~1pod]=runtime/default"
+        );
+        assert!(render(&e, Target::Legacy)
+            .unwrap()
+            .starts_with("jevt.value["));
+    }
+
+    #[test]
+    fn nesting_is_parenthesized() {
+        let a = Expr::Macro("a".into());
+        let b = Expr::Macro("b".into());
+        let c = Expr::list(Field::new("ka.verb"), Op::In, vec![Value::Word("create")]);
+        let e = Expr::and([
+            a.clone(),
+            Expr::or([b.clone(), c]),
+            Expr::not(Expr::and([a, b])),
+        ]);
+        assert_eq!(
+            render(&e, Target::Falco).unwrap(),
+            "a and (b or ka.verb in (create)) and not (a and b)"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! The PodSecurityPolicy side: typed model, loading from YAML/JSON streams, validation, scope.
+
+pub mod load;
+pub mod model;
+pub mod scope;
+pub mod validate;
+
+pub use load::{load_policies, LoadError, Loaded, LoadedPolicy};
+pub use model::*;
