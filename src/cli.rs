@@ -1,4 +1,208 @@
-//! Command-line front end (the only module that uses clap).
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! Command-line front end: the only module that uses clap. It turns arguments into the
+//! clap-free configurations of [`crate::app`] and maps results to exit codes.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::app::{self, ConvertConfig, Input, Output};
+use crate::convert::{Bounds, Mode, Options, Sources};
+use crate::Target;
+
+const EXAMPLES: &str = "\
+Examples:
+  pspconv convert psp --psp-path psp.yaml --rules-path psp_rules.yaml
+  pspconv convert psp --psp-path psp.yaml | falco -r /dev/stdin
+  kubectl get psp -o yaml | pspconv convert psp --psp-path - --mode admission
+  pspconv convert psp --psp-path psp.yaml --target legacy --mode declared
+  pspconv explain readOnlyRootFilesystem";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pspconv",
+    version,
+    about = "Convert Kubernetes PodSecurityPolicies into Falco rules that dry-run the policy",
+    long_about = "Convert Kubernetes PodSecurityPolicies into Falco rules that evaluate the policy as a dry \
+run: they detect pods and containers that violate it, and never block anything.",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    /// Print nothing on stderr but errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Conversion helpers.
+    Convert {
+        #[command(subcommand)]
+        what: ConvertWhat,
+    },
+    /// Print what the rules of one PSP property check, per mode and target.
+    Explain {
+        /// A PSP property, e.g. privileged, hostPID, readOnlyRootFilesystem.
+        property: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConvertWhat {
+    /// Convert a PodSecurityPolicy file to a Falco rules file.
+    #[command(after_help = EXAMPLES)]
+    Psp(ConvertArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PolicyArgs {
+    /// Target Falco: current (plugins) or legacy (0.18-0.31, built-in K8s audit).
+    #[arg(long, value_enum, default_value_t = TargetArg::Falco)]
+    pub target: TargetArg,
+    /// admission: what PSP admission rejected; declared: what the pod states; strict: either.
+    #[arg(long, value_enum, default_value_t = ModeArg::Strict)]
+    pub mode: ModeArg,
+    /// Limit the rules to pods whose containers all use these image repositories (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub images: Vec<String>,
+    /// Limit the rules to pods in these namespaces (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub namespaces: Vec<String>,
+    /// Containers per kind (init, regular, ephemeral) that per-index checks look at.
+    #[arg(long, default_value_t = Bounds::default().containers as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_containers: u16,
+    /// Volumes that per-index checks look at.
+    #[arg(long, default_value_t = Bounds::default().volumes as u16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub max_volumes: u16,
+    /// Items per container (ports, capabilities, mounts) that per-index checks look at.
+    #[arg(long, default_value_t = Bounds::default().per_container as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_items: u16,
+    /// Treat warnings as errors (exit 2).
+    #[arg(long)]
+    pub fail_on_warning: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// PSP file (YAML or JSON, several documents allowed); `-` reads stdin.
+    #[arg(long, short = 'P', value_name = "FILE|-")]
+    pub psp_path: String,
+    /// Rules file to write; `-` or omitted writes stdout.
+    #[arg(long, short = 'R', value_name = "FILE|-")]
+    pub rules_path: Option<String>,
+    /// Which rules to emit.
+    #[arg(long, value_enum, default_value_t = SourceArg::All)]
+    pub source: SourceArg,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum TargetArg {
+    Falco,
+    Legacy,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ModeArg {
+    Strict,
+    Declared,
+    Admission,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum SourceArg {
+    All,
+    #[value(name = "k8s_audit")]
+    K8sAudit,
+    Syscall,
+}
+
+impl PolicyArgs {
+    pub fn options(&self, source: SourceArg) -> Options {
+        Options {
+            target: match self.target {
+                TargetArg::Falco => Target::Falco,
+                TargetArg::Legacy => Target::Legacy,
+            },
+            mode: match self.mode {
+                ModeArg::Strict => Mode::Strict,
+                ModeArg::Declared => Mode::Declared,
+                ModeArg::Admission => Mode::Admission,
+            },
+            sources: match source {
+                SourceArg::All => Sources::All,
+                SourceArg::K8sAudit => Sources::K8sAudit,
+                SourceArg::Syscall => Sources::Syscall,
+            },
+            images: self
+                .images
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            namespaces: self
+                .namespaces
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            bounds: Bounds {
+                containers: self.max_containers.into(),
+                volumes: self.max_volumes.into(),
+                per_container: self.max_items.into(),
+            },
+        }
+    }
+}
+
+pub fn input(path: &str) -> Input {
+    if path == "-" {
+        Input::Stdin
+    } else {
+        Input::File(PathBuf::from(path))
+    }
+}
+
+pub fn output(path: Option<&str>) -> Output {
+    match path {
+        None | Some("-") => Output::Stdout,
+        Some(p) => Output::File(PathBuf::from(p)),
+    }
+}
+
+/// Parses arguments, runs, reports errors, and returns the exit code (SPEC §1: 0, 1, 2).
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let reporter = app::Reporter::new(cli.quiet);
+    let result = match cli.command {
+        Command::Convert {
+            what: ConvertWhat::Psp(args),
+        } => app::run_convert(
+            &ConvertConfig {
+                input: input(&args.psp_path),
+                output: output(args.rules_path.as_deref()),
+                options: args.policy.options(args.source),
+                fail_on_warning: args.policy.fail_on_warning,
+            },
+            &reporter,
+        ),
+        Command::Explain { property } => app::run_explain(property.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            reporter.error(&e);
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,7 +1,10 @@
 //! pspconv: PodSecurityPolicy → Falco rules, and a local evaluator for them.
+pub mod app;
 pub mod check;
 pub mod cli;
+pub mod convert;
 pub mod falco;
+pub mod output;
 pub mod psp;
 pub mod target;
 pub mod yaml;

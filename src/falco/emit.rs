@@ -18,7 +18,9 @@ pub fn emit(file: &RulesFile, target: Target) -> Result<String, UnsafeValue> {
     for item in &file.items {
         match item {
             Item::Comment { lines, banner } => {
-                out.push('\n');
+                if !out.is_empty() && !out.ends_with("\n\n") {
+                    out.push('\n');
+                }
                 if *banner {
                     out.push_str("#########################################\n");
                 }
@@ -60,7 +62,7 @@ pub fn emit(file: &RulesFile, target: Target) -> Result<String, UnsafeValue> {
             Item::List { name, items } => {
                 let rendered = items
                     .iter()
-                    .map(|v| render_list_item(v))
+                    .map(render_list_item)
                     .collect::<Result<Vec<_>, _>>()?;
                 out.push_str(&format!(
                     "- list: {}\n  items: {}\n\n",

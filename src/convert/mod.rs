@@ -1,0 +1,176 @@
+//! PSP → Falco rules. One generator module per PSP property, registered in [`GENERATORS`].
+//!
+//! Each generator states, in its doc comment, what violates its property in each mode and the
+//! rules it emits per target; `pspconv explain <property>` prints that comment.
+
+mod context;
+mod host_ipc;
+mod host_namespace;
+mod host_network;
+mod host_pid;
+mod naming;
+mod overflow;
+mod preamble;
+mod privileged;
+mod read_only_root_filesystem;
+
+pub use context::{Bounds, ContainerRef, Ctx, CONTAINER_KINDS};
+pub use naming::safe_name;
+
+use crate::falco::emit::emit;
+use crate::falco::rules::{Item, RulesFile};
+use crate::psp::scope::scope_of;
+use crate::psp::LoadedPolicy;
+use crate::Target;
+
+/// Which question the rules answer (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Would the PSP admission controller have rejected the pod?
+    Admission,
+    /// Does the pod, as submitted, comply with what the policy states?
+    Declared,
+    /// Either.
+    #[default]
+    Strict,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Admission => "admission",
+            Mode::Declared => "declared",
+            Mode::Strict => "strict",
+        }
+    }
+}
+
+/// Which rules to emit (`--source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sources {
+    #[default]
+    All,
+    K8sAudit,
+    Syscall,
+}
+
+impl Sources {
+    pub fn k8s_audit(self) -> bool {
+        matches!(self, Sources::All | Sources::K8sAudit)
+    }
+    pub fn syscall(self) -> bool {
+        matches!(self, Sources::All | Sources::Syscall)
+    }
+}
+
+/// Everything that shapes a conversion.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub target: Target,
+    pub mode: Mode,
+    pub sources: Sources,
+    /// `--images`: overrides the images annotation of every policy.
+    pub images: Vec<String>,
+    /// `--namespaces`: overrides the namespaces annotation of every policy.
+    pub namespaces: Vec<String>,
+    pub bounds: Bounds,
+}
+
+/// A converted rules file and what the user should hear about it.
+#[derive(Debug, Clone)]
+pub struct Conversion {
+    pub text: String,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConvertError {
+    #[error("{source_doc}: policy {name:?}: field `{path}`: {message}")]
+    InvalidValue {
+        source_doc: String,
+        name: String,
+        path: String,
+        message: String,
+    },
+    #[error("{source_doc}: policy {name:?}: {message}")]
+    Unsafe {
+        source_doc: String,
+        name: String,
+        message: String,
+    },
+    #[error("policies {first:?} ({first_doc}) and {second:?} ({second_doc}) both become rule prefix {prefix:?}; rename one")]
+    NameCollision {
+        first: String,
+        first_doc: String,
+        second: String,
+        second_doc: String,
+        prefix: String,
+    },
+}
+
+/// A generator: the PSP property it covers, its documentation, and the function emitting rules.
+pub struct Generator {
+    pub property: &'static str,
+    pub doc: &'static str,
+    pub generate: fn(&Ctx) -> Vec<Item>,
+}
+
+/// Every generator, in output order. Listing, `explain` and the tests walk this table.
+pub const GENERATORS: &[Generator] = &[
+    privileged::GENERATOR,
+    host_pid::GENERATOR,
+    host_ipc::GENERATOR,
+    host_network::GENERATOR,
+    read_only_root_filesystem::GENERATOR,
+];
+
+/// Converts every policy into one rules file.
+pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, ConvertError> {
+    let prefixes = naming::unique_prefixes(policies)?;
+    let mut warnings = Vec::new();
+    let mut sections = Vec::new();
+    for (policy, prefix) in policies.iter().zip(prefixes) {
+        let scope =
+            scope_of(&policy.psp, &opts.images, &opts.namespaces).map_err(|(path, message)| {
+                ConvertError::InvalidValue {
+                    source_doc: policy.source.clone(),
+                    name: policy.name.clone(),
+                    path,
+                    message,
+                }
+            })?;
+        naming::check_display_name(&policy.name).map_err(|message| ConvertError::InvalidValue {
+            source_doc: policy.source.clone(),
+            name: policy.name.clone(),
+            path: "metadata.name".into(),
+            message,
+        })?;
+        let ctx = Ctx::new(policy, prefix, scope, opts);
+        // The preamble first: its image scope notes the container bounds the overflow rule needs.
+        let mut section = preamble::policy_items(&ctx);
+        for g in GENERATORS {
+            section.extend((g.generate)(&ctx));
+        }
+        section.extend(overflow::rule(&ctx));
+        warnings.extend(ctx.take_warnings());
+        sections.push((policy, section));
+    }
+    let file = preamble::assemble(sections, opts);
+    let text = emit(&file, opts.target).map_err(|e| ConvertError::Unsafe {
+        source_doc: policies
+            .first()
+            .map(|p| p.source.clone())
+            .unwrap_or_default(),
+        name: policies.first().map(|p| p.name.clone()).unwrap_or_default(),
+        message: e.to_string(),
+    })?;
+    Ok(Conversion { text, warnings })
+}
+
+/// Renders a rules file whose structure is already built (used by tests).
+pub fn emit_file(
+    file: &RulesFile,
+    target: Target,
+) -> Result<String, crate::falco::render::UnsafeValue> {
+    emit(file, target)
+}

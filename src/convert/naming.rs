@@ -1,0 +1,75 @@
+//! Names: the policy-name prefix of every list, macro and rule (SPEC §3).
+
+use super::ConvertError;
+use crate::psp::LoadedPolicy;
+
+/// Makes a policy name safe as an identifier prefix: every character other than an ASCII letter,
+/// digit or `_` becomes `_` (`no-privileged` → `no_privileged`); a leading digit gets a `_` in
+/// front, since Falco names must start with a letter or `_`.
+pub fn safe_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// The prefix of each policy, refusing two policies that would share one.
+pub fn unique_prefixes(policies: &[LoadedPolicy]) -> Result<Vec<String>, ConvertError> {
+    let mut seen: Vec<(String, &LoadedPolicy)> = Vec::new();
+    for p in policies {
+        let prefix = safe_name(&p.name);
+        if let Some((_, first)) = seen.iter().find(|(q, _)| *q == prefix) {
+            return Err(ConvertError::NameCollision {
+                first: first.name.clone(),
+                first_doc: first.source.clone(),
+                second: p.name.clone(),
+                second_doc: p.source.clone(),
+                prefix,
+            });
+        }
+        seen.push((prefix, p));
+    }
+    Ok(seen.into_iter().map(|(p, _)| p).collect())
+}
+
+/// The policy name as it may appear in rule names and outputs: Kubernetes names are DNS
+/// subdomains; spaces are allowed because Falco's own tests use them. Anything else is refused.
+pub fn check_display_name(name: &str) -> Result<(), String> {
+    let ok = name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ' '));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "name {name:?} may contain only letters, digits, '-', '.', '_' and spaces (at most 253 characters)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_names() {
+        assert_eq!(safe_name("no-privileged"), "no_privileged");
+        assert_eq!(safe_name("no privileged"), "no_privileged");
+        assert_eq!(
+            safe_name("psp.flannel.unprivileged"),
+            "psp_flannel_unprivileged"
+        );
+        assert_eq!(safe_name("00-rook-privileged"), "_00_rook_privileged");
+    }
+}

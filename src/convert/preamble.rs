@@ -1,0 +1,404 @@
+//! The parts of a rules file that are not one property's rules: the header, each policy's lists
+//! and scope macros, and (for the current Falco target) pruning of unused lists and macros.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::context::{Ctx, CONTAINER_KINDS};
+use super::{Options, Sources};
+use crate::falco::expr::{Expr, Field, FieldArg, Op, Value};
+use crate::falco::rules::{EngineVersion, Item, PluginRequirement, RulesFile, Source};
+use crate::psp::LoadedPolicy;
+use crate::Target;
+
+/// Lists and macros of one policy, before its rules.
+pub fn policy_items(ctx: &Ctx) -> Vec<Item> {
+    let mut items = vec![Item::Comment {
+        lines: vec![format!(
+            "Policy {} ({})",
+            ctx.policy.name, ctx.policy.source
+        )],
+        banner: true,
+    }];
+    let images: Vec<Value> = ctx
+        .scope
+        .images
+        .iter()
+        .map(|i| Value::Str(i.clone()))
+        .collect();
+    let namespaces: Vec<Value> = ctx
+        .scope
+        .namespaces
+        .iter()
+        .map(|n| Value::Str(n.clone()))
+        .collect();
+    if !images.is_empty() {
+        items.push(Item::List {
+            name: ctx.name("images"),
+            items: images,
+        });
+    }
+    if !namespaces.is_empty() {
+        items.push(Item::List {
+            name: ctx.name("namespaces"),
+            items: namespaces,
+        });
+    }
+    if ctx.legacy() {
+        items.extend(legacy_macros(ctx));
+    } else {
+        items.extend(current_macros(ctx));
+    }
+    items
+}
+
+fn mac(name: String, condition: Expr) -> Item {
+    Item::Macro { name, condition }
+}
+
+/// The seed's macros, unused helpers included (SPEC §3: the legacy target keeps its shape).
+fn legacy_macros(ctx: &Ctx) -> Vec<Item> {
+    let f = Field::new;
+    let rawtime = Field::new("json.rawtime");
+    let stage = Field {
+        name: "json.value",
+        arg: Some(FieldArg::Pointer(vec!["stage".into()])),
+    };
+    let mut ka = vec![
+        Expr::macro_ref(ctx.name("ka_enabled")),
+        Expr::macro_ref(ctx.name("kevt")),
+        Expr::macro_ref(ctx.name("ka_pod")),
+        Expr::eq(f("ka.verb"), Value::Word("create")),
+    ];
+    if !ctx.scope.images.is_empty() {
+        ka.push(Expr::list(
+            f("ka.req.pod.containers.image.repository"),
+            Op::In,
+            vec![Value::ListRef(ctx.name("images"))],
+        ));
+    }
+    if !ctx.scope.namespaces.is_empty() {
+        ka.push(Expr::list(
+            f("ka.target.namespace"),
+            Op::In,
+            vec![Value::ListRef(ctx.name("namespaces"))],
+        ));
+    }
+    let mut sys = vec![Expr::macro_ref(ctx.name("enabled"))];
+    if ctx.scope.images.is_empty() {
+        sys.push(Expr::cmp(f("container.id"), Op::Ne, Value::Word("host")));
+    } else {
+        sys.push(Expr::list(
+            f("container.image.repository"),
+            Op::In,
+            vec![Value::ListRef(ctx.name("images"))],
+        ));
+    }
+    let open_write = Expr::and([
+        Expr::group(Expr::or([
+            Expr::eq(f("evt.type"), Value::Word("open")),
+            Expr::eq(f("evt.type"), Value::Word("openat")),
+        ])),
+        Expr::eq(f("evt.is_open_write"), Value::Word("true")),
+        Expr::eq(f("fd.typechar"), Value::Str("f".into())),
+        Expr::cmp(f("fd.num"), Op::Ge, Value::Int(0)),
+    ]);
+    vec![
+        Item::Comment {
+            lines: vec!["K8s audit specific macros here".into()],
+            banner: false,
+        },
+        mac(
+            ctx.name("ka_always_true"),
+            Expr::group(Expr::exists(rawtime.clone())),
+        ),
+        mac(
+            ctx.name("ka_never_true"),
+            Expr::group(Expr::eq(rawtime, Value::Int(0))),
+        ),
+        mac(
+            ctx.name("ka_enabled"),
+            Expr::group(Expr::macro_ref(ctx.name("ka_always_true"))),
+        ),
+        mac(
+            ctx.name("kevt"),
+            Expr::group(Expr::list(
+                stage,
+                Op::In,
+                vec![Value::Str("ResponseComplete".into())],
+            )),
+        ),
+        mac(
+            ctx.name("ka_pod"),
+            Expr::group(Expr::and([
+                Expr::eq(f("ka.target.resource"), Value::Word("pods")),
+                Expr::not(Expr::exists(f("ka.target.subresource"))),
+            ])),
+        ),
+        mac(ctx.name("ka_container"), Expr::group(Expr::and(ka))),
+        Item::Comment {
+            lines: vec!["syscall audit specific macros here".into()],
+            banner: false,
+        },
+        mac(
+            ctx.name("always_true"),
+            Expr::group(Expr::cmp(f("evt.num"), Op::Ge, Value::Int(0))),
+        ),
+        mac(
+            ctx.name("never_true"),
+            Expr::group(Expr::eq(f("evt.num"), Value::Int(0))),
+        ),
+        mac(
+            ctx.name("enabled"),
+            Expr::group(Expr::macro_ref(ctx.name("always_true"))),
+        ),
+        mac(ctx.name("container"), Expr::group(Expr::and(sys))),
+        mac(ctx.name("open_write"), open_write),
+    ]
+}
+
+/// Macros for current Falco: only what rules use survives [`prune`].
+fn current_macros(ctx: &Ctx) -> Vec<Item> {
+    let f = Field::new;
+    let mut ka = vec![
+        Expr::eq(f("ka.verb"), Value::Word("create")),
+        Expr::eq(f("ka.target.resource"), Value::Word("pods")),
+        Expr::not(Expr::exists(f("ka.target.subresource"))),
+        Expr::eq(f("ka.stage"), Value::Word("ResponseComplete")),
+        // A pod the API server refused never ran: only successful creations count.
+        Expr::cmp(f("ka.response.code"), Op::StartsWith, Value::Int(2)),
+    ];
+    if !ctx.scope.namespaces.is_empty() {
+        ka.push(Expr::list(
+            f("ka.target.namespace"),
+            Op::In,
+            vec![Value::ListRef(ctx.name("namespaces"))],
+        ));
+    }
+    let mut items = Vec::new();
+    if !ctx.scope.images.is_empty() {
+        ka.push(Expr::macro_ref(ctx.name("ka_match_image")));
+        items.push(mac(ctx.name("ka_match_image"), image_scope(ctx)));
+    }
+    items.push(mac(ctx.name("ka_container"), Expr::and(ka)));
+    let mut sys = vec![Expr::cmp(f("container.id"), Op::Ne, Value::Word("host"))];
+    if !ctx.scope.images.is_empty() {
+        sys.push(Expr::list(
+            f("container.image.repository"),
+            Op::In,
+            vec![Value::ListRef(ctx.name("images"))],
+        ));
+    }
+    if !ctx.scope.namespaces.is_empty() {
+        let ns = Field {
+            name: "container.label",
+            arg: Some(FieldArg::Key("io.kubernetes.pod.namespace")),
+        };
+        sys.push(Expr::list(
+            ns,
+            Op::In,
+            vec![Value::ListRef(ctx.name("namespaces"))],
+        ));
+    }
+    items.push(mac(ctx.name("container"), Expr::and(sys)));
+    items
+}
+
+/// Every container (init, regular, ephemeral) has a listed image repository. The plugin's
+/// `image.repository` cuts at the first `:` (wrong for `registry:5000/...`), so each image is
+/// matched by a regex over the full reference: repository, optional tag, optional digest.
+fn image_scope(ctx: &Ctx) -> Expr {
+    let patterns = image_regexes(&ctx.scope.images);
+    Expr::and(ctx.containers(&CONTAINER_KINDS).iter().map(|c| {
+        let image = c.field(&["image"]);
+        let matches = Expr::or(
+            patterns
+                .iter()
+                .map(|p| Expr::cmp(image.clone(), Op::Regex, Value::Str(p.clone()))),
+        );
+        Expr::or([Expr::not(c.present()), matches])
+    }))
+}
+
+/// Regexes (each under Falco's 255-byte limit) that together match `repo`, `repo:tag`,
+/// `repo@digest` and `repo:tag@digest` for the listed repositories. Characters are escaped as
+/// classes (`[.]`), never with backslashes, which Falco's string quoting would treat as escapes.
+pub fn image_regexes(repos: &[String]) -> Vec<String> {
+    const SUFFIX: &str = "(:[^/@]+)?(@.+)?";
+    let escaped: Vec<String> = repos
+        .iter()
+        .map(|r| {
+            r.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "_-/:".contains(c) {
+                        c.to_string()
+                    } else {
+                        format!("[{c}]")
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut group: Vec<&str> = Vec::new();
+    let mut len = 0;
+    for e in &escaped {
+        if !group.is_empty()
+            && len + e.len() + 1 + SUFFIX.len() + 2 > crate::falco::render::MAX_VALUE_BYTES
+        {
+            out.push(format!("({}){SUFFIX}", group.join("|")));
+            group.clear();
+            len = 0;
+        }
+        len += e.len() + 1;
+        group.push(e);
+    }
+    if !group.is_empty() {
+        out.push(format!("({}){SUFFIX}", group.join("|")));
+    }
+    out
+}
+
+/// The whole file: header comment, engine and plugin requirements, then each policy.
+pub fn assemble(sections: Vec<(&LoadedPolicy, Vec<Item>)>, opts: &Options) -> RulesFile {
+    let names: Vec<&str> = sections.iter().map(|(p, _)| p.name.as_str()).collect();
+    let mut body: Vec<Item> = sections.into_iter().flat_map(|(_, items)| items).collect();
+    if opts.target == Target::Falco {
+        body = prune(body);
+    }
+    let mut header = vec![
+        format!("Falco rules generated by pspconv {} from policy {}.", env!("CARGO_PKG_VERSION"), names.join(", ")),
+        format!(
+            "target: {}, mode: {}, sources: {}. A dry run of the policy: these rules detect, never block.",
+            opts.target.name(),
+            opts.mode.name(),
+            match opts.sources {
+                Sources::All => "k8s_audit and syscall",
+                Sources::K8sAudit => "k8s_audit",
+                Sources::Syscall => "syscall",
+            }
+        ),
+        "Run Falco with `rule_matching: all` so that every violated property is reported.".into(),
+    ];
+    let mut items = Vec::new();
+    match opts.target {
+        Target::Legacy => items.push(Item::EngineVersion(EngineVersion::Int(5))),
+        Target::Falco => {
+            items.push(Item::EngineVersion(engine_version(&body)));
+            let reqs = plugin_requirements(&body, opts.sources);
+            if opts.sources == Sources::All {
+                header.push(
+                    "No required_plugin_versions: with both sources this file must load on a Falco that has only".into(),
+                );
+                header.push(
+                    "the k8saudit+json plugins or only the container plugin (syscall rules are skipped there).".into(),
+                );
+            }
+            if !reqs.is_empty() {
+                items.push(Item::PluginVersions(reqs));
+            }
+        }
+    }
+    items.extend(body);
+    RulesFile { header, items }
+}
+
+/// The engine version the constructs in use need (SPEC §4: computed, not hard-coded).
+fn engine_version(items: &[Item]) -> EngineVersion {
+    // k8saudit-plugin rules: engine 0.15.0 (Falco 0.33), as the plugin's own rules declare.
+    let mut v = (0, 15, 0);
+    for item in items {
+        let (cond, source) = match item {
+            Item::Macro { condition, .. } => (condition, None),
+            Item::Rule(r) => (&r.condition, Some(r.source)),
+            _ => continue,
+        };
+        if source == Some(Source::Syscall) {
+            // container.* fields come from the container plugin, bundled since Falco 0.41.
+            v = v.max((0, 50, 0));
+        }
+        cond.walk(&mut |e| {
+            if let Expr::Cmp(_, Op::Regex, _) = e {
+                // The `regex` operator arrived in Falco 0.39 (engine 0.43.0).
+                v = v.max((0, 43, 0));
+            }
+        });
+    }
+    EngineVersion::Semver(v.0, v.1, v.2)
+}
+
+fn plugin_requirements(items: &[Item], sources: Sources) -> Vec<PluginRequirement> {
+    let has = |s: Source| {
+        items
+            .iter()
+            .any(|i| matches!(i, Item::Rule(r) if r.source == s))
+    };
+    let mut reqs = Vec::new();
+    if sources == Sources::K8sAudit && has(Source::K8sAudit) {
+        reqs.push(PluginRequirement {
+            name: "k8saudit",
+            version: "0.7.0",
+            alternatives: vec![
+                ("k8saudit-eks", "0.4.0"),
+                ("k8saudit-gke", "0.1.0"),
+                ("k8saudit-aks", "0.1.0"),
+                ("k8saudit-ovh", "0.1.0"),
+            ],
+        });
+        reqs.push(PluginRequirement {
+            name: "json",
+            version: "0.7.0",
+            alternatives: vec![],
+        });
+    }
+    if sources == Sources::Syscall && has(Source::Syscall) {
+        reqs.push(PluginRequirement {
+            name: "container",
+            version: "0.4.0",
+            alternatives: vec![],
+        });
+    }
+    reqs
+}
+
+/// Drops lists and macros no rule uses (Falco warns about them), keeping comments and order.
+fn prune(items: Vec<Item>) -> Vec<Item> {
+    let macros: HashMap<String, Expr> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Macro { name, condition } => Some((name.clone(), condition.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut used = BTreeSet::new();
+    let mut stack: Vec<Expr> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Rule(r) => Some(r.condition.clone()),
+            _ => None,
+        })
+        .collect();
+    while let Some(e) = stack.pop() {
+        e.walk(&mut |node| match node {
+            Expr::Macro(m) if used.insert(m.clone()) => {
+                if let Some(c) = macros.get(m) {
+                    stack.push(c.clone());
+                }
+            }
+            Expr::List(_, _, values) => {
+                for v in values {
+                    if let Value::ListRef(l) = v {
+                        used.insert(l.clone());
+                    }
+                }
+            }
+            _ => {}
+        });
+    }
+    items
+        .into_iter()
+        .filter(|i| match i {
+            Item::Macro { name, .. } | Item::List { name, .. } => used.contains(name),
+            _ => true,
+        })
+        .collect()
+}
