@@ -11,7 +11,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -22,9 +25,31 @@ impl Lcg {
     }
 }
 
-const VOLUMES: &[&str] = &["configMap", "secret", "emptyDir", "projected", "downwardAPI", "persistentVolumeClaim", "hostPath", "csi"];
-const CAPS: &[&str] = &["NET_ADMIN", "SYS_TIME", "NET_BIND_SERVICE", "CHOWN", "SYS_PTRACE", "NET_RAW"];
-const IMAGES: &[&str] = &["nginx:1.25", "busybox", "registry.local:5000/team/app:1.2", "redis:7@sha256:0123abcd", "quay.io/prometheus/node-exporter:v1.7.0"];
+const VOLUMES: &[&str] = &[
+    "configMap",
+    "secret",
+    "emptyDir",
+    "projected",
+    "downwardAPI",
+    "persistentVolumeClaim",
+    "hostPath",
+    "csi",
+];
+const CAPS: &[&str] = &[
+    "NET_ADMIN",
+    "SYS_TIME",
+    "NET_BIND_SERVICE",
+    "CHOWN",
+    "SYS_PTRACE",
+    "NET_RAW",
+];
+const IMAGES: &[&str] = &[
+    "nginx:1.25",
+    "busybox",
+    "registry.local:5000/team/app:1.2",
+    "redis:7@sha256:0123abcd",
+    "quay.io/prometheus/node-exporter:v1.7.0",
+];
 
 fn psp(rng: &mut Lcg, i: usize, indent: &str) -> String {
     let mut s = String::new();
@@ -39,28 +64,66 @@ fn psp(rng: &mut Lcg, i: usize, indent: &str) -> String {
     w(&mut s, &format!("  name: bench-policy-{i}"));
     if rng.below(2) == 0 {
         w(&mut s, "  annotations:");
-        w(&mut s, "    falco-rules-psp-images: \"[nginx, busybox, registry.local:5000/team/app]\"");
+        w(
+            &mut s,
+            "    falco-rules-psp-images: \"[nginx, busybox, registry.local:5000/team/app]\"",
+        );
         w(&mut s, "    seccomp.security.alpha.kubernetes.io/allowedProfileNames: \"runtime/default,docker/default\"");
     }
     w(&mut s, "spec:");
     w(&mut s, &format!("  privileged: {}", rng.below(4) == 0));
     w(&mut s, &format!("  hostNetwork: {}", rng.below(3) == 0));
     w(&mut s, "  hostPorts:");
-    w(&mut s, &format!("  - min: {}\n{indent}    max: {}", 1000 + rng.below(1000), 5000 + rng.below(5000)));
+    w(
+        &mut s,
+        &format!(
+            "  - min: {}\n{indent}    max: {}",
+            1000 + rng.below(1000),
+            5000 + rng.below(5000)
+        ),
+    );
     w(&mut s, "  readOnlyRootFilesystem: true");
     w(&mut s, "  allowPrivilegeEscalation: false");
     w(&mut s, "  requiredDropCapabilities: [ALL]");
-    w(&mut s, &format!("  allowedCapabilities: [{}]", rng.pick(CAPS)));
-    w(&mut s, &format!("  volumes: [{}, {}, {}]", rng.pick(VOLUMES), rng.pick(VOLUMES), rng.pick(VOLUMES)));
+    w(
+        &mut s,
+        &format!("  allowedCapabilities: [{}]", rng.pick(CAPS)),
+    );
+    w(
+        &mut s,
+        &format!(
+            "  volumes: [{}, {}, {}]",
+            rng.pick(VOLUMES),
+            rng.pick(VOLUMES),
+            rng.pick(VOLUMES)
+        ),
+    );
     w(&mut s, "  runAsUser:");
     w(&mut s, "    rule: MustRunAs");
     w(&mut s, "    ranges:");
-    w(&mut s, &format!("    - min: {}\n{indent}      max: {}", 1 + rng.below(1000), 10000 + rng.below(60000)));
+    w(
+        &mut s,
+        &format!(
+            "    - min: {}\n{indent}      max: {}",
+            1 + rng.below(1000),
+            10000 + rng.below(60000)
+        ),
+    );
     w(&mut s, "  runAsGroup:");
     w(&mut s, "    rule: MayRunAs");
     w(&mut s, "    ranges: [{min: 1, max: 65535}]");
     w(&mut s, "  fsGroup:");
-    w(&mut s, &format!("    rule: {}", if rng.below(2) == 0 { "MustRunAs" } else { "RunAsAny" }));
+    w(
+        &mut s,
+        &format!(
+            "    rule: {}",
+            if rng.below(2) == 0 {
+                "MustRunAs"
+            } else {
+                "RunAsAny"
+            }
+        ),
+    );
     w(&mut s, "    ranges: [{min: 1, max: 65535}]");
     w(&mut s, "  supplementalGroups:");
     w(&mut s, "    rule: RunAsAny");
@@ -81,10 +144,17 @@ fn container(rng: &mut Lcg, name: &str) -> String {
         sc.push("\"privileged\":true".into());
     }
     if rng.below(4) == 0 {
-        sc.push(format!("\"capabilities\":{{\"add\":[\"{}\"],\"drop\":[\"ALL\"]}}", rng.pick(CAPS)));
+        sc.push(format!(
+            "\"capabilities\":{{\"add\":[\"{}\"],\"drop\":[\"ALL\"]}}",
+            rng.pick(CAPS)
+        ));
     }
     let ports = if rng.below(3) == 0 {
-        format!(",\"ports\":[{{\"containerPort\":{},\"hostPort\":{}}}]", 8080, 1000 + rng.below(9000))
+        format!(
+            ",\"ports\":[{{\"containerPort\":{},\"hostPort\":{}}}]",
+            8080,
+            1000 + rng.below(9000)
+        )
     } else {
         ",\"ports\":[{\"containerPort\":8080,\"protocol\":\"TCP\"}]".into()
     };
@@ -96,10 +166,20 @@ fn container(rng: &mut Lcg, name: &str) -> String {
 }
 
 fn pod_create(rng: &mut Lcg, n: u64) -> String {
-    let containers: Vec<String> = (0..1 + rng.below(3)).map(|i| container(rng, &format!("c{i}"))).collect();
-    let init = if rng.below(4) == 0 { format!("\"initContainers\":[{}],", container(rng, "init")) } else { String::new() };
+    let containers: Vec<String> = (0..1 + rng.below(3))
+        .map(|i| container(rng, &format!("c{i}")))
+        .collect();
+    let init = if rng.below(4) == 0 {
+        format!("\"initContainers\":[{}],", container(rng, "init"))
+    } else {
+        String::new()
+    };
     let volume = rng.pick(VOLUMES);
-    let vol = if volume == "hostPath" { "{\"path\":\"/var/log\"}" } else { "{}" };
+    let vol = if volume == "hostPath" {
+        "{\"path\":\"/var/log\"}"
+    } else {
+        "{}"
+    };
     let spec = format!(
         "{{{init}\"containers\":[{}],\"volumes\":[{{\"name\":\"data\",\"{volume}\":{vol}}}],\"securityContext\":{{\"runAsNonRoot\":true,\"fsGroup\":{}}},\"restartPolicy\":\"Always\",\"serviceAccountName\":\"default\",\"hostNetwork\":{}}}",
         containers.join(","),
@@ -114,8 +194,19 @@ fn pod_create(rng: &mut Lcg, n: u64) -> String {
 }
 
 fn other_event(rng: &mut Lcg, n: u64) -> String {
-    let verb = rng.pick(&["get", "list", "watch", "update", "patch", "delete", "get", "get"]);
-    let resource = rng.pick(&["configmaps", "secrets", "leases", "endpoints", "deployments", "nodes", "pods", "events"]);
+    let verb = rng.pick(&[
+        "get", "list", "watch", "update", "patch", "delete", "get", "get",
+    ]);
+    let resource = rng.pick(&[
+        "configmaps",
+        "secrets",
+        "leases",
+        "endpoints",
+        "deployments",
+        "nodes",
+        "pods",
+        "events",
+    ]);
     let body = if matches!(verb, "update" | "patch") {
         format!(",\"requestObject\":{{\"kind\":\"Lease\",\"metadata\":{{\"name\":\"lease-{n}\",\"resourceVersion\":\"{n}\"}},\"spec\":{{\"holderIdentity\":\"node-{}\",\"leaseDurationSeconds\":40}}}}", rng.below(50))
     } else {
@@ -156,7 +247,11 @@ fn main() -> std::io::Result<()> {
             let limit = n * 1024 * 1024;
             let (mut written, mut i) = (0u64, 0u64);
             while written < limit {
-                let line = if rng.below(10) == 0 { pod_create(&mut rng, i) } else { other_event(&mut rng, i) };
+                let line = if rng.below(10) == 0 {
+                    pod_create(&mut rng, i)
+                } else {
+                    other_event(&mut rng, i)
+                };
                 writeln!(out, "{line}")?;
                 written += line.len() as u64 + 1;
                 i += 1;
