@@ -75,7 +75,12 @@ pub fn hex_num(s: &[u8]) -> Option<usize> {
 
 /// `([+\-]?[0-9]+[\.]?[0-9]*([eE][+\-][0-9]+)?)`, longest match.
 pub fn number(s: &[u8]) -> Option<usize> {
-    let digits = |from: usize| s[from.min(s.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = |from: usize| {
+        s[from.min(s.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
     let mut n = usize::from(matches!(s.first(), Some(b'+' | b'-')));
     let d = digits(n);
     if d == 0 {
@@ -152,7 +157,9 @@ pub fn unescape(raw: &[u8]) -> Result<Vec<u8>, String> {
             }
             b'"' | b'\'' => out.push(e),
             b'x' => {
-                let hex = body.get(i..i + 2).ok_or("truncated hex char escape sequence")?;
+                let hex = body
+                    .get(i..i + 2)
+                    .ok_or("truncated hex char escape sequence")?;
                 let text = std::str::from_utf8(hex).unwrap_or("");
                 let v = u8::from_str_radix(text, 16)
                     .ok()

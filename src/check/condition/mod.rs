@@ -117,8 +117,15 @@ pub enum Expr {
     /// Two or more children, none of which is itself an `Or`.
     Or(Vec<Expr>),
     Not(Box<Expr>),
-    Cmp { field: FieldRef, op: Op, rhs: Rhs },
-    Unary { field: FieldRef, op: UnaryOp },
+    Cmp {
+        field: FieldRef,
+        op: Op,
+        rhs: Rhs,
+    },
+    Unary {
+        field: FieldRef,
+        op: UnaryOp,
+    },
     /// A bare identifier: a macro reference.
     Ident(String),
 }

@@ -22,9 +22,21 @@ const WORD_STR_OPS: [(&str, Op); 9] = [
     ("endswith", Op::EndsWith),
     ("regex", Op::Regex),
 ];
-const LIST_OPS: [(&str, Op); 3] = [("intersects", Op::Intersects), ("in", Op::In), ("pmatch", Op::PMatch)];
+const LIST_OPS: [(&str, Op); 3] = [
+    ("intersects", Op::Intersects),
+    ("in", Op::In),
+    ("pmatch", Op::PMatch),
+];
 const TRANSFORMERS: [&str; 9] = [
-    "val(", "tolower(", "toupper(", "b64(", "basename(", "len(", "join(", "concat(", "getopt(",
+    "val(",
+    "tolower(",
+    "toupper(",
+    "b64(",
+    "basename(",
+    "len(",
+    "join(",
+    "concat(",
+    "getopt(",
 ];
 
 /// Parses a condition. Never panics; malformed input yields the offending byte offset.
@@ -73,7 +85,11 @@ impl<'a> Parser<'a> {
     }
 
     fn blank(&mut self) -> bool {
-        let n = self.rest().iter().take_while(|b| lexer::is_blank(**b)).count();
+        let n = self
+            .rest()
+            .iter()
+            .take_while(|b| lexer::is_blank(**b))
+            .count();
         self.pos += n;
         n > 0
     }
@@ -167,7 +183,11 @@ impl<'a> Parser<'a> {
             self.parse_check()?
         };
         self.depth -= 1;
-        Ok(if is_not { Expr::Not(Box::new(child)) } else { child })
+        Ok(if is_not {
+            Expr::Not(Box::new(child))
+        } else {
+            child
+        })
     }
 
     fn parse_embedded_remainder(&mut self) -> PResult<Expr> {
@@ -183,7 +203,9 @@ impl<'a> Parser<'a> {
     }
 
     fn transformer_ahead(&self) -> bool {
-        TRANSFORMERS.iter().any(|t| self.rest().starts_with(t.as_bytes()))
+        TRANSFORMERS
+            .iter()
+            .any(|t| self.rest().starts_with(t.as_bytes()))
     }
 
     fn parse_check(&mut self) -> PResult<Expr> {
@@ -213,7 +235,9 @@ impl<'a> Parser<'a> {
                 None => self.take(lexer::field_arg_bare(self.rest())),
             };
             if arg.is_none() {
-                return Err(self.err("expected a valid field argument: a quoted string or a bare string"));
+                return Err(
+                    self.err("expected a valid field argument: a quoted string or a bare string")
+                );
             }
             if !self.lit("]") {
                 return Err(self.err("expected a ']' token"));
@@ -242,7 +266,10 @@ impl<'a> Parser<'a> {
                 op: UnaryOp::Exists,
             });
         }
-        if let Some(&(t, op)) = NUM_OPS.iter().find(|(t, _)| self.rest().starts_with(t.as_bytes())) {
+        if let Some(&(t, op)) = NUM_OPS
+            .iter()
+            .find(|(t, _)| self.rest().starts_with(t.as_bytes()))
+        {
             self.pos += t.len();
             self.blank();
             self.reject_transformer()?;
@@ -250,9 +277,16 @@ impl<'a> Parser<'a> {
                 .take(lexer::hex_num(self.rest()))
                 .or_else(|| self.take(lexer::number(self.rest())))
                 .ok_or_else(|| self.err("expected a number value"))?;
-            return Ok(Expr::Cmp { field, op, rhs: Rhs::Value(v) });
+            return Ok(Expr::Cmp {
+                field,
+                op,
+                rhs: Rhs::Value(v),
+            });
         }
-        let str_op = match SYMBOL_STR_OPS.iter().find(|(t, _)| self.rest().starts_with(t.as_bytes())) {
+        let str_op = match SYMBOL_STR_OPS
+            .iter()
+            .find(|(t, _)| self.rest().starts_with(t.as_bytes()))
+        {
             Some(&(t, op)) => {
                 self.pos += t.len();
                 Some(op)
@@ -262,10 +296,19 @@ impl<'a> Parser<'a> {
         if let Some(op) = str_op {
             self.blank();
             self.reject_transformer()?;
-            let v = self.str_value()?.ok_or_else(|| self.err("expected a string value"))?;
-            return Ok(Expr::Cmp { field, op, rhs: Rhs::Value(v) });
+            let v = self
+                .str_value()?
+                .ok_or_else(|| self.err("expected a string value"))?;
+            return Ok(Expr::Cmp {
+                field,
+                op,
+                rhs: Rhs::Value(v),
+            });
         }
-        if let Some(&(t, op)) = LIST_OPS.iter().find(|(t, _)| self.rest().starts_with(t.as_bytes())) {
+        if let Some(&(t, op)) = LIST_OPS
+            .iter()
+            .find(|(t, _)| self.rest().starts_with(t.as_bytes()))
+        {
             self.pos += t.len();
             let rhs = self.parse_list_value()?;
             return Ok(Expr::Cmp { field, op, rhs });
@@ -301,7 +344,9 @@ impl<'a> Parser<'a> {
                 values.push(v);
                 self.blank();
                 while self.lit(",") {
-                    let v = self.str_value()?.ok_or_else(|| self.err("expected a string value"))?;
+                    let v = self
+                        .str_value()?
+                        .ok_or_else(|| self.err("expected a string value"))?;
                     values.push(v);
                     self.blank();
                 }
@@ -314,7 +359,9 @@ impl<'a> Parser<'a> {
         self.reject_transformer()?;
         match self.take(lexer::identifier(self.rest())) {
             Some(id) => Ok(Rhs::Value(id)),
-            None => Err(self.err("expected a list, an identifier, or a field with a valid transformer")),
+            None => {
+                Err(self.err("expected a list, an identifier, or a field with a valid transformer"))
+            }
         }
     }
 }

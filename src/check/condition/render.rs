@@ -18,7 +18,11 @@ fn write_expr(e: &Expr, out: &mut String) {
         Expr::Not(c) => {
             out.push_str("not ");
             // `not not x` would parse as `x`, so a nested Not keeps its parentheses.
-            write_maybe_paren(c, matches!(**c, Expr::And(_) | Expr::Or(_) | Expr::Not(_)), out);
+            write_maybe_paren(
+                c,
+                matches!(**c, Expr::And(_) | Expr::Or(_) | Expr::Not(_)),
+                out,
+            );
         }
         Expr::Cmp { field, op, rhs } => {
             write_field(field, out);
@@ -27,7 +31,10 @@ fn write_expr(e: &Expr, out: &mut String) {
             out.push(' ');
             write_rhs(*op, rhs, out);
         }
-        Expr::Unary { field, op: UnaryOp::Exists } => {
+        Expr::Unary {
+            field,
+            op: UnaryOp::Exists,
+        } => {
             write_field(field, out);
             out.push_str(" exists");
         }
@@ -122,7 +129,9 @@ fn quote(v: &str) -> String {
             '\n' => s.push_str("\\n"),
             '\r' => s.push_str("\\r"),
             '\t' => s.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => s.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                s.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => s.push(c),
         }
     }
