@@ -16,7 +16,9 @@ pub enum Node {
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
-    Check { slot: usize, pred: Pred },
+    /// Index into `CompiledRules::checks`; identical comparisons share one entry, so each is
+    /// evaluated at most once per event however many rules contain it.
+    Check(usize),
 }
 
 pub enum OutTok {
@@ -35,6 +37,11 @@ pub struct CompiledRule {
     pub guard: usize,
 }
 
+pub struct Check {
+    pub slot: usize,
+    pub pred: Pred,
+}
+
 pub struct Slot {
     pub extract: Extractor,
     pub list: bool,
@@ -45,6 +52,8 @@ pub struct CompiledRules {
     pub rules: Vec<CompiledRule>,
     pub slots: Vec<Slot>,
     slot_index: HashMap<FieldRef, usize>,
+    pub checks: Vec<Check>,
+    check_index: HashMap<Expr, usize>,
     pub guards: Vec<Guard>,
     guard_index: HashMap<Guard, usize>,
     /// Slots for the `evt.time.iso8601` prefix of JSON `output_fields`.
@@ -58,6 +67,8 @@ impl CompiledRules {
             rules: Vec::new(),
             slots: Vec::new(),
             slot_index: HashMap::new(),
+            checks: Vec::new(),
+            check_index: HashMap::new(),
             guards: Vec::new(),
             guard_index: HashMap::new(),
             time_slot: 0,
@@ -121,15 +132,12 @@ impl CompiledRules {
         Ok(())
     }
 
-    fn node(&mut self, e: &Expr) -> Result<Node, String> {
+    fn check(&mut self, e: &Expr) -> Result<Check, String> {
         Ok(match e {
-            Expr::And(v) => Node::And(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?),
-            Expr::Or(v) => Node::Or(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?),
-            Expr::Not(c) => Node::Not(Box::new(self.node(c)?)),
             Expr::Unary {
                 field,
                 op: UnaryOp::Exists,
-            } => Node::Check {
+            } => Check {
                 slot: self.slot(field),
                 pred: Pred::Exists {
                     legacy: self.target == Target::Legacy,
@@ -145,7 +153,25 @@ impl CompiledRules {
                     Target::Falco => ops::modern(*op, self.slots[slot].list, &values)?,
                     Target::Legacy => ops::legacy(*op, &values),
                 };
-                Node::Check { slot, pred }
+                Check { slot, pred }
+            }
+            _ => unreachable!("only comparisons are checks"),
+        })
+    }
+
+    fn node(&mut self, e: &Expr) -> Result<Node, String> {
+        Ok(match e {
+            Expr::And(v) => Node::And(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?),
+            Expr::Or(v) => Node::Or(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?),
+            Expr::Not(c) => Node::Not(Box::new(self.node(c)?)),
+            Expr::Unary { .. } | Expr::Cmp { .. } => {
+                if let Some(i) = self.check_index.get(e) {
+                    return Ok(Node::Check(*i));
+                }
+                let check = self.check(e)?;
+                self.checks.push(check);
+                self.check_index.insert(e.clone(), self.checks.len() - 1);
+                Node::Check(self.checks.len() - 1)
             }
             Expr::Ident(id) => return Err(format!("Undefined macro '{id}' used in filter.")),
         })
@@ -156,13 +182,16 @@ impl CompiledRules {
 pub struct Cache {
     gen: u64,
     entries: Vec<(u64, Values)>,
+    /// Per check: generation when computed, and the result.
+    results: Vec<(u64, bool)>,
 }
 
 impl Cache {
-    pub fn new(n: usize) -> Self {
+    pub fn new(slots: usize, checks: usize) -> Self {
         Cache {
             gen: 1,
-            entries: (0..n).map(|_| (0, Vec::new())).collect(),
+            entries: (0..slots).map(|_| (0, Vec::new())).collect(),
+            results: vec![(0, false); checks],
         }
     }
 
@@ -180,12 +209,21 @@ impl Cache {
     }
 }
 
-pub fn eval(n: &Node, slots: &[Slot], cache: &mut Cache, ev: &Event) -> bool {
+pub fn eval(n: &Node, rs: &CompiledRules, cache: &mut Cache, ev: &Event) -> bool {
     match n {
-        Node::And(v) => v.iter().all(|c| eval(c, slots, cache, ev)),
-        Node::Or(v) => v.iter().any(|c| eval(c, slots, cache, ev)),
-        Node::Not(c) => !eval(c, slots, cache, ev),
-        Node::Check { slot, pred } => pred.eval(cache.get(slots, *slot, ev)),
+        Node::And(v) => v.iter().all(|c| eval(c, rs, cache, ev)),
+        Node::Or(v) => v.iter().any(|c| eval(c, rs, cache, ev)),
+        Node::Not(c) => !eval(c, rs, cache, ev),
+        Node::Check(i) => {
+            let (gen, r) = cache.results[*i];
+            if gen == cache.gen {
+                return r;
+            }
+            let c = &rs.checks[*i];
+            let r = c.pred.eval(cache.get(&rs.slots, c.slot, ev));
+            cache.results[*i] = (cache.gen, r);
+            r
+        }
     }
 }
 

@@ -88,9 +88,13 @@ struct Engine<'a> {
     opts: &'a CheckOptions,
     cache: Cache,
     guard_pass: Vec<bool>,
+    /// Whether some enabled rule uses each guard.
+    enabled_guards: Vec<bool>,
     any_enabled: bool,
     summary: Summary,
     hostname: String,
+    /// Reused alert buffer.
+    buf: String,
 }
 
 /// Evaluates every enabled `k8s_audit` rule of `rules` on every event of `events`, writing
@@ -112,8 +116,11 @@ pub fn run(
     let mut e = Engine {
         rs,
         opts,
-        cache: Cache::new(rs.slots.len()),
+        cache: Cache::new(rs.slots.len(), rs.checks.len()),
         guard_pass: vec![false; rs.guards.len()],
+        enabled_guards: (0..rs.guards.len())
+            .map(|g| rs.rules.iter().any(|r| r.enabled && r.guard == g))
+            .collect(),
         any_enabled: rs.rules.iter().any(|r| r.enabled),
         summary: Summary {
             per_rule: rs
@@ -124,6 +131,7 @@ pub fn run(
                 .collect(),
             ..Summary::default()
         },
+        buf: String::new(),
         hostname: if opts.json {
             output::hostname()
         } else {
@@ -182,13 +190,13 @@ impl Engine<'_> {
 
     /// Computes guard results; false when no enabled rule can match.
     fn guards(&mut self, head: &Head) -> bool {
+        let mut any = false;
         for (i, g) in self.rs.guards.iter().enumerate() {
-            self.guard_pass[i] = g.pass(head, self.opts.target);
+            let pass = g.pass(head, self.opts.target);
+            self.guard_pass[i] = pass;
+            any |= pass && self.enabled_guards[i];
         }
-        self.rs
-            .rules
-            .iter()
-            .any(|r| r.enabled && self.guard_pass[r.guard])
+        any
     }
 
     fn raw(
@@ -301,21 +309,33 @@ impl Engine<'_> {
         self.cache.next_event();
         let rs = self.rs;
         let mut enabled_idx = 0;
+        let mut time_str = String::new();
         for r in &rs.rules {
             if !r.enabled {
                 continue;
             }
             let idx = enabled_idx;
             enabled_idx += 1;
-            if !self.guard_pass[r.guard] || !eval(&r.node, &rs.slots, &mut self.cache, &ev) {
+            if !self.guard_pass[r.guard] || !eval(&r.node, rs, &mut self.cache, &ev) {
                 continue;
             }
-            let msg = output::message(r, rs, &mut self.cache, &ev);
             if self.opts.json {
+                let msg = output::message(r, rs, &mut self.cache, &ev);
                 let line = output::json_alert(r, rs, &mut self.cache, &ev, &msg, &self.hostname);
                 writeln!(out, "{line}")?;
             } else {
-                writeln!(out, "{}", output::text_alert(r, &msg, &ev))?;
+                let buf = &mut self.buf;
+                buf.clear();
+                if time_str.is_empty() {
+                    time_str = time::time_iso8601(ev.time_ns);
+                }
+                buf.push_str(&time_str);
+                buf.push_str(": ");
+                buf.push_str(r.priority.as_str());
+                buf.push(' ');
+                output::push_message(buf, r, rs, &mut self.cache, &ev);
+                buf.push('\n');
+                out.write_all(buf.as_bytes())?;
             }
             self.summary.alerts += 1;
             self.summary.per_rule[idx].1 += 1;

@@ -13,24 +13,37 @@ use serde_json::{Map, Value};
 const LIST_STORAGE: usize = 1023;
 
 fn render_values(vals: &[String], list: bool, target: Target) -> String {
+    let mut s = String::new();
+    push_values(&mut s, vals, list, target);
+    s
+}
+
+/// Appends a field's rendering; list renderings are cut like libsinsp's fixed buffer.
+fn push_values(s: &mut String, vals: &[String], list: bool, target: Target) {
     if vals.is_empty() {
-        return "<NA>".into();
+        s.push_str("<NA>");
+        return;
     }
-    if target == Target::Legacy && vals.len() == 1 {
-        return vals[0].clone();
+    if (target == Target::Legacy && vals.len() == 1) || (!list && target == Target::Falco) {
+        s.push_str(&vals[0]);
+        return;
     }
-    if !list && target == Target::Falco {
-        return vals[0].clone();
+    let start = s.len();
+    s.push('(');
+    for (i, v) in vals.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(v);
     }
-    let mut s = format!("({})", vals.join(","));
-    if s.len() > LIST_STORAGE {
-        let mut cut = LIST_STORAGE;
+    s.push(')');
+    if s.len() - start > LIST_STORAGE {
+        let mut cut = start + LIST_STORAGE;
         while !s.is_char_boundary(cut) {
             cut -= 1;
         }
         s.truncate(cut);
     }
-    s
 }
 
 fn json_values(vals: &[String], list: bool, target: Target) -> Value {
@@ -43,26 +56,33 @@ fn json_values(vals: &[String], list: bool, target: Target) -> Value {
     Value::String(render_values(vals, list, target))
 }
 
-/// The rule's output with fields substituted.
-pub fn message(rule: &CompiledRule, rs: &CompiledRules, cache: &mut Cache, ev: &Event) -> String {
-    let mut s = String::new();
+/// Appends the rule's output with fields substituted.
+pub fn push_message(
+    s: &mut String,
+    rule: &CompiledRule,
+    rs: &CompiledRules,
+    cache: &mut Cache,
+    ev: &Event,
+) {
     for t in &rule.output {
         match t {
             OutTok::Lit(l) => s.push_str(l),
             OutTok::Field { slot, .. } => {
                 let list = rs.slots[*slot].list;
-                s.push_str(&render_values(
-                    cache.get(&rs.slots, *slot, ev),
-                    list,
-                    rs.target,
-                ));
+                push_values(s, cache.get(&rs.slots, *slot, ev), list, rs.target);
             }
         }
     }
+}
+
+/// The rule's output with fields substituted.
+pub fn message(rule: &CompiledRule, rs: &CompiledRules, cache: &mut Cache, ev: &Event) -> String {
+    let mut s = String::new();
+    push_message(&mut s, rule, rs, cache, ev);
     s
 }
 
-/// The text alert line (without newline).
+/// The text alert line (without newline): `<time>: <Priority> <output>`.
 pub fn text_alert(rule: &CompiledRule, msg: &str, ev: &Event) -> String {
     format!(
         "{}: {} {msg}",
