@@ -259,3 +259,18 @@ fn syscall_rules_are_validated_and_container_info_is_legacy_only() {
     )
     .contains("unknown field 'container.info'"));
 }
+
+#[test]
+fn errors_point_at_the_line_of_the_item() {
+    let text = format!(
+        "{}\n{}- rule: ghost\n  condition: x\n  append: true\n",
+        rule("a", "ka.verb=get"),
+        rule("b", "ka.verb=get")
+    );
+    let e = load(&text, "f.yaml", Target::Falco).unwrap_err();
+    assert_eq!((e.line, e.item.as_str()), (Some(14), "rule 'ghost'"), "{e}");
+    assert!(
+        e.to_string().starts_with("f.yaml:14: rule 'ghost': "),
+        "{e}"
+    );
+}

@@ -134,10 +134,19 @@ impl RuleSet {
 
 /// Loads a rules file (YAML text). `origin` names it in messages.
 pub fn load(text: &str, origin: &str, target: Target) -> Result<RuleSet, LoadError> {
-    let items = reader::read(text, origin, target)?;
+    let with_line = |mut e: LoadError| {
+        if e.line.is_none() {
+            if let Some((kind, rest)) = e.item.split_once(" '") {
+                e.line = reader::find_line(text, kind, rest.trim_end_matches('\''));
+            }
+        }
+        e
+    };
+    let items = reader::read(text, origin, target).map_err(with_line)?;
     let mut warnings = items.warnings.clone();
-    let collected = collect::collect(&items, origin, target, &mut warnings)?;
-    let (rules, compiled) = validate::finish(collected, text, origin, target, &mut warnings)?;
+    let collected = collect::collect(&items, origin, target, &mut warnings).map_err(with_line)?;
+    let (rules, compiled) =
+        validate::finish(collected, text, origin, target, &mut warnings).map_err(with_line)?;
     Ok(RuleSet {
         origin: origin.to_string(),
         target,
