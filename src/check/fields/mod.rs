@@ -4,6 +4,7 @@
 mod legacy;
 mod modern;
 mod syscall;
+mod walk;
 
 use super::condition::FieldRef;
 use super::json::Json;

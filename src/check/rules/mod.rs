@@ -3,9 +3,12 @@
 //! overrides, exceptions, version requirements; then every rule is expanded, validated for
 //! its source and, for `k8s_audit`, compiled for evaluation.
 
+mod checks;
 mod collect;
+mod exceptions;
 mod reader;
 mod validate;
+mod versions;
 
 use super::compile::CompiledRules;
 use super::condition::Expr;

@@ -1,19 +1,9 @@
 //! Reads the YAML of a rules file into typed items (falco `rule_loader_reader.cpp`): checks
 //! item shapes and key types, warns on unknown keys, enforces version requirements.
 
-use super::{LoadError, LoadWarning};
+use super::{versions, LoadError, LoadWarning};
 use crate::yaml::{Mapping, Value};
 use crate::Target;
-
-/// Engine versions pspconv evaluates as: Falco 0.44 (engine 0.62.0) and Falco 0.31 (11).
-const FALCO_ENGINE: (u64, u64, u64) = (0, 62, 0);
-const LEGACY_ENGINE: (u64, u64, u64) = (0, 11, 0);
-/// Plugins of the Falco 0.44.1 set-up the research ran (§7).
-const PLUGINS: [(&str, (u64, u64, u64)); 3] = [
-    ("k8saudit", (0, 18, 0)),
-    ("json", (0, 7, 4)),
-    ("container", (0, 7, 1)),
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -158,12 +148,6 @@ fn get<'a>(m: &'a Mapping, k: &str) -> Option<&'a Value> {
     m.get(Value::String(k.to_string()))
 }
 
-fn parse_semver(s: &str) -> Option<(u64, u64, u64)> {
-    let mut p = s.trim().split('.').map(|x| x.parse::<u64>().ok());
-    let r = (p.next()??, p.next()??, p.next()??);
-    p.next().is_none().then_some(r)
-}
-
 fn read_item(
     cx: &Ctx,
     m: &Mapping,
@@ -172,40 +156,15 @@ fn read_item(
     out: &mut Items,
 ) -> Result<(), LoadError> {
     if let Some(v) = get(m, "required_engine_version") {
-        let semver = match v {
-            Value::Number(n) if n.as_u64().is_some() => format!("0.{}.0", n),
-            Value::String(s) if parse_semver(s).is_some() => s.trim().to_string(),
-            Value::String(s) if s.trim().parse::<u64>().is_ok() => format!("0.{}.0", s.trim()),
-            _ => {
-                return Err(cx.err(
-                    format!("item {index}"),
-                    None,
-                    "invalid required_engine_version: expected an integer or a semver string",
-                ))
-            }
-        };
-        let have = if target == Target::Falco {
-            FALCO_ENGINE
-        } else {
-            LEGACY_ENGINE
-        };
-        let need = parse_semver(&semver).unwrap_or_default();
-        if need > have {
-            return Err(cx.err(
-                "required_engine_version".into(),
-                None,
-                format!(
-                    "rules require engine version {semver}, but engine version is {}.{}.{}",
-                    have.0, have.1, have.2
-                ),
-            ));
-        }
+        let semver = versions::engine_version(v, target)
+            .map_err(|msg| cx.err("required_engine_version".into(), None, msg))?;
         out.engine_version = Some(semver);
         return Ok(());
     }
     if let Some(v) = get(m, "required_plugin_versions") {
         if target == Target::Falco {
-            check_plugins(cx, v, index)?;
+            versions::check_plugins(v)
+                .map_err(|msg| cx.err("required_plugin_versions".into(), None, msg))?;
         }
         return Ok(());
     }
@@ -403,58 +362,4 @@ fn read_exception(v: &Value, err: &dyn Fn(String) -> LoadError) -> Result<Except
         comps: str_or_seq(get(m, "comps")),
         values,
     })
-}
-
-fn check_plugins(cx: &Ctx, v: &Value, index: usize) -> Result<(), LoadError> {
-    let Value::Sequence(reqs) = v else {
-        return Err(cx.err(
-            format!("item {index}"),
-            None,
-            "required_plugin_versions must be a sequence",
-        ));
-    };
-    for r in reqs {
-        let Value::Mapping(m) = r else { continue };
-        let mut options = vec![(
-            get(m, "name").and_then(str_of),
-            get(m, "version").and_then(str_of),
-        )];
-        if let Some(Value::Sequence(alts)) = get(m, "alternatives") {
-            for a in alts {
-                if let Value::Mapping(am) = a {
-                    options.push((
-                        get(am, "name").and_then(str_of),
-                        get(am, "version").and_then(str_of),
-                    ));
-                }
-            }
-        }
-        let ok = options.iter().any(|(n, ver)| {
-            let want = ver.as_deref().and_then(parse_semver);
-            PLUGINS.iter().any(|(pn, have)| {
-                Some(*pn) == n.as_deref() && want.is_some_and(|w| w.0 == have.0 && *have >= w)
-            })
-        });
-        if !ok {
-            let names: Vec<String> = options
-                .iter()
-                .map(|(n, v)| {
-                    format!(
-                        "{}:{}",
-                        n.as_deref().unwrap_or("?"),
-                        v.as_deref().unwrap_or("?")
-                    )
-                })
-                .collect();
-            return Err(cx.err(
-                "required_plugin_versions".into(),
-                None,
-                format!(
-                    "Plugin requirement not satisfied, must load one of: {}",
-                    names.join(", ")
-                ),
-            ));
-        }
-    }
-    Ok(())
 }

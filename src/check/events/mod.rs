@@ -2,7 +2,13 @@
 //! flat), a JSON array (streamed element by element), an `EventList`, or pod manifests
 //! (YAML/JSON documents, each `kind: Pod` wrapped as a successful create audit event).
 
+mod array;
+mod manifest;
+
 use super::json::Json;
+use array::read_array;
+pub use manifest::wrap_pod;
+use manifest::{emit_manifest, read_manifests};
 use std::io::{self, BufRead};
 
 /// What the input turned out to be.
@@ -35,7 +41,7 @@ pub enum Item<'a> {
     Skipped { line: usize, message: String },
 }
 
-type Sink<'s> = dyn FnMut(Item) -> io::Result<()> + 's;
+pub(crate) type Sink<'s> = dyn FnMut(Item) -> io::Result<()> + 's;
 
 /// Feeds every event of `input` to `f`, in order.
 pub fn read_events(mut input: impl BufRead, f: &mut Sink) -> io::Result<InputKind> {
@@ -77,7 +83,7 @@ fn skip_ws(input: &mut impl BufRead, line: &mut usize) -> io::Result<Option<u8>>
     }
 }
 
-fn kind_of(j: &Json) -> Option<&str> {
+pub(crate) fn kind_of(j: &Json) -> Option<&str> {
     j.get("kind").and_then(Json::as_str)
 }
 
@@ -219,185 +225,4 @@ fn json_lines(mut input: impl BufRead, mut line_no: usize, f: &mut Sink) -> io::
         }
         line_no += 1;
     }
-}
-
-/// Streams the elements of a top-level JSON array (the `[` already consumed).
-fn read_array(input: &mut impl BufRead, line: &mut usize, f: &mut Sink) -> io::Result<()> {
-    let mut elem: Vec<u8> = Vec::new();
-    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
-    let mut start_line = *line;
-    loop {
-        let buf = input.fill_buf()?;
-        if buf.is_empty() {
-            if !elem.iter().all(u8::is_ascii_whitespace) {
-                f(Item::Invalid {
-                    line: start_line,
-                    message: "unterminated JSON array".into(),
-                })?;
-            }
-            return Ok(());
-        }
-        let mut consumed = 0;
-        let mut done = false;
-        for &b in buf {
-            consumed += 1;
-            if b == b'\n' {
-                *line += 1;
-            }
-            if in_str {
-                elem.push(b);
-                match (esc, b) {
-                    (true, _) => esc = false,
-                    (false, b'\\') => esc = true,
-                    (false, b'"') => in_str = false,
-                    _ => {}
-                }
-                continue;
-            }
-            match b {
-                b'"' => in_str = true,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' if depth > 0 => depth -= 1,
-                _ => {}
-            }
-            if depth == 0 && (b == b',' || b == b']') {
-                let text = String::from_utf8_lossy(&elem).into_owned();
-                let t = text.trim();
-                if !t.is_empty() {
-                    f(Item::Raw {
-                        line: start_line,
-                        text: t,
-                        in_list: true,
-                    })?;
-                }
-                elem.clear();
-                start_line = *line;
-                if b == b']' {
-                    done = true;
-                    break;
-                }
-                continue;
-            }
-            if elem.iter().all(u8::is_ascii_whitespace) && !b.is_ascii_whitespace() {
-                start_line = *line;
-            }
-            elem.push(b);
-        }
-        input.consume(consumed);
-        if done {
-            return Ok(());
-        }
-    }
-}
-
-/// YAML or JSON documents: each Pod (also inside a `List`) becomes a create event.
-fn read_manifests(text: &str, first_line: usize, f: &mut Sink) -> io::Result<()> {
-    let docs = match crate::yaml::load_all(text) {
-        Ok(d) => d,
-        Err(e) => {
-            let line = e.line.map_or(first_line, |l| l + first_line - 1);
-            return f(Item::Invalid {
-                line,
-                message: format!("invalid YAML: {}", e.message),
-            });
-        }
-    };
-    let starts = doc_lines(text, first_line);
-    let mut n = 0;
-    for (i, d) in docs.iter().enumerate() {
-        let line = starts.get(i).copied().unwrap_or(first_line);
-        emit_manifest(&Json::from_yaml(d), line, &mut n, f)?;
-    }
-    Ok(())
-}
-
-fn doc_lines(text: &str, first: usize) -> Vec<usize> {
-    let mut v = vec![first];
-    for (i, l) in text.lines().enumerate() {
-        if l.starts_with("---") && i > 0 {
-            v.push(first + i + 1);
-        }
-    }
-    if text.lines().next().is_some_and(|l| l.starts_with("---")) {
-        v.remove(0);
-        v.insert(0, first + 1);
-    }
-    v
-}
-
-fn emit_manifest(doc: &Json, line: usize, n: &mut usize, f: &mut Sink) -> io::Result<()> {
-    match kind_of(doc) {
-        Some("Pod") => {
-            *n += 1;
-            f(Item::Parsed {
-                line,
-                json: wrap_pod(doc, *n),
-                in_list: false,
-            })
-        }
-        Some("List" | "PodList") => {
-            for it in doc
-                .get("items")
-                .and_then(Json::as_array)
-                .unwrap_or_default()
-            {
-                emit_manifest(it, line, n, f)?;
-            }
-            Ok(())
-        }
-        None if matches!(doc, Json::Null) => Ok(()),
-        other => f(Item::Skipped {
-            line,
-            message: format!(
-                "skipped document of kind '{}' (not a Pod)",
-                other.unwrap_or("?")
-            ),
-        }),
-    }
-}
-
-/// Wraps a pod as the audit event of its successful creation.
-pub fn wrap_pod(pod: &Json, n: usize) -> Json {
-    let meta = |k: &str| {
-        pod.get("metadata")
-            .and_then(|m| m.get(k))
-            .and_then(Json::as_str)
-            .map(str::to_string)
-    };
-    let ns = meta("namespace").unwrap_or_else(|| "default".into());
-    let ts = meta("creationTimestamp").unwrap_or_else(|| "1970-01-01T00:00:00.000000Z".into());
-    let s = |v: &str| Json::Str(v.to_string());
-    let mut object_ref = vec![("resource".into(), s("pods")), ("namespace".into(), s(&ns))];
-    if let Some(name) = meta("name") {
-        object_ref.push(("name".into(), s(&name)));
-    }
-    object_ref.push(("apiVersion".into(), s("v1")));
-    Json::Obj(vec![
-        ("kind".into(), s("Event")),
-        ("apiVersion".into(), s("audit.k8s.io/v1")),
-        ("level".into(), s("RequestResponse")),
-        ("auditID".into(), s(&format!("pspconv-manifest-{n}"))),
-        ("stage".into(), s("ResponseComplete")),
-        (
-            "requestURI".into(),
-            s(&format!("/api/v1/namespaces/{ns}/pods")),
-        ),
-        ("verb".into(), s("create")),
-        (
-            "user".into(),
-            Json::Obj(vec![("username".into(), s("pspconv"))]),
-        ),
-        ("objectRef".into(), Json::Obj(object_ref)),
-        (
-            "responseStatus".into(),
-            Json::Obj(vec![
-                ("metadata".into(), Json::Obj(vec![])),
-                ("code".into(), Json::Num(201.into())),
-            ]),
-        ),
-        ("requestObject".into(), pod.clone()),
-        ("responseObject".into(), pod.clone()),
-        ("requestReceivedTimestamp".into(), s(&ts)),
-        ("stageTimestamp".into(), s(&ts)),
-    ])
 }
