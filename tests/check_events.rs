@@ -92,15 +92,23 @@ fn invalid_lines_are_counted_and_skipped() {
     ] {
         assert!(diag.contains(l), "{l} in {diag}");
     }
-    // The plugin needs kind: Event for a top-level object; the legacy engine did not.
+    // Both engines need kind: Event, except for the items of an EventList; both need a
+    // stageTimestamp (timestamp alone is not enough).
     let no_kind = e.replacen("\"kind\":\"Event\",", "", 1);
-    assert_eq!(run(&no_kind).2.invalid_events, 1);
-    assert_eq!(
-        run_with(&no_kind, Target::Legacy, false, RuleMatching::All)
-            .2
-            .alerts,
-        2
-    );
+    for target in [Target::Falco, Target::Legacy] {
+        let (_, _, s) = run_with(&no_kind, target, false, RuleMatching::All);
+        assert_eq!((s.invalid_events, s.alerts), (1, 0));
+        let list = format!("{{\"kind\":\"EventList\",\"items\":[{no_kind}]}}");
+        let (_, _, s) = run_with(&list, target, false, RuleMatching::All);
+        assert_eq!((s.invalid_events, s.alerts), (0, 2));
+        let no_stage = e.replacen("\"stageTimestamp\"", "\"stageTimestampX\"", 1);
+        assert_eq!(
+            run_with(&no_stage, target, false, RuleMatching::All)
+                .2
+                .invalid_events,
+            1
+        );
+    }
 }
 
 #[test]

@@ -210,7 +210,7 @@ fn ports_volumes_and_types() {
         false,
         true,
     );
-    both("ka.req.volume.hostpath[/var/run*] = true", &ev, true, true);
+    both("ka.req.volume.hostpath[/var/run*] = true", &ev, false, true);
     let none = event(r#"{"containers":[{"name":"a","image":"x"}]}"#);
     // No ports: legacy has an empty set (so `in` holds vacuously); modern has no value.
     both("ka.req.pod.containers.host_port in (1)", &none, true, false);
@@ -304,4 +304,93 @@ fn events_without_audit_id_have_no_ka_values_in_falco() {
     let ev = event(TWO).replace(r#""auditID":"a","#, "");
     both("ka.verb=create", &ev, true, false);
     assert!(fires(Falco, "json.value[/verb]=create", &ev));
+}
+
+#[test]
+fn legacy_index_narrows_the_list_but_not_the_set() {
+    // json_evt.cpp: `[k]` replaces `m_evalues.first` only; `=`/`in`/`intersects` use the set.
+    let ev = event(TWO);
+    assert!(fires(
+        Legacy,
+        "ka.req.pod.containers.privileged[1] intersects (true)",
+        &ev
+    ));
+    assert!(!fires(
+        Legacy,
+        "ka.req.pod.containers.privileged[1] exists",
+        &ev
+    ));
+    assert!(fires(
+        Legacy,
+        "ka.req.pod.containers.privileged[0] exists",
+        &ev
+    ));
+    assert!(fires(
+        Legacy,
+        "ka.req.pod.containers.privileged[0] startswith tr",
+        &ev
+    ));
+    // Out of range: the whole extraction fails, so the value is <NA>.
+    assert!(fires(
+        Legacy,
+        r#"ka.req.pod.containers.privileged[5] = "<NA>""#,
+        &ev
+    ));
+    // Custom extractors ignore the index.
+    assert!(!fires(
+        Legacy,
+        "ka.req.pod.containers.image[0] startswith ngi",
+        &ev
+    ));
+    let (_, out) = outcome(
+        Legacy,
+        "ka.req.pod.containers.privileged[1] intersects (true)",
+        &ev,
+    );
+    assert!(out.ends_with("v=<NA>\n"), "{out}");
+}
+
+#[test]
+fn legacy_custom_extractor_quirks() {
+    let ev = event(
+        r#"{"containers":[{"name":"a","image":"x"}],"volumes":[{"name":"h","hostPath":{"path":"/etc"}}]}"#,
+    );
+    // The hostPath object is compared with a string: prefix form fails, exact form never matches.
+    assert!(fires(
+        Legacy,
+        r#"ka.req.volume.hostpath[/etc*] = "<NA>""#,
+        &ev
+    ));
+    assert!(fires(Legacy, "ka.req.volume.hostpath[/etc] = false", &ev));
+    let none = event(r#"{"containers":[{"name":"a","image":"x"}]}"#);
+    assert!(fires(Legacy, "ka.req.container.privileged = false", &none));
+    assert!(fires(
+        Legacy,
+        r#"ka.req.container.privileged = "<NA>""#,
+        &event(r#"{}"#)
+    ));
+    // Volume types come out in key order (nlohmann objects are sorted).
+    let vt = event(r#"{"containers":[],"volumes":[{"name":"v","secret":{},"configMap":{}}]}"#);
+    let single = vt.replace(",\"configMap\":{}", "");
+    let (_, out) = outcome(Legacy, "ka.req.pod.volumes.volume_type exists", &single);
+    assert!(out.ends_with("v=secret\n"), "{out}");
+    let (fired, out) = outcome(
+        Legacy,
+        "ka.req.pod.volumes.volume_type intersects (secret)",
+        &vt,
+    );
+    assert!(fired && out.ends_with("v=(configMap,secret)\n"), "{out}");
+    let (_, out) = outcome(
+        Falco,
+        "ka.req.pod.volumes.volume_type intersects (secret)",
+        &vt,
+    );
+    assert!(out.ends_with("v=(secret,configMap)\n"), "{out}");
+}
+
+#[test]
+fn legacy_values_parse_like_stoll() {
+    let ev = event(r#"{"securityContext":{"fsGroup":"+35"},"containers":[]}"#);
+    assert!(fires(Legacy, r#"ka.req.pod.fs_group in ("30:40")"#, &ev));
+    assert!(!fires(Falco, r#"ka.req.pod.fs_group in ("30:40")"#, &ev));
 }

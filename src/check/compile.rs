@@ -45,6 +45,8 @@ pub struct Check {
 pub struct Slot {
     pub extract: Extractor,
     pub list: bool,
+    /// Legacy `[k]` narrowing (see `fields::legacy_index`).
+    pub index: Option<usize>,
 }
 
 pub struct CompiledRules {
@@ -84,7 +86,12 @@ impl CompiledRules {
         let list = fields::lookup(self.target, "k8s_audit", &f.name).is_some_and(|i| i.list);
         let extract = fields::gen_event_extractor(&f.name)
             .unwrap_or_else(|| fields::extractor(self.target, f));
-        self.slots.push(Slot { extract, list });
+        let index = fields::legacy_index(self.target, f);
+        self.slots.push(Slot {
+            extract,
+            list,
+            index,
+        });
         self.slot_index.insert(f.clone(), self.slots.len() - 1);
         self.slots.len() - 1
     }
@@ -220,7 +227,8 @@ pub fn eval(n: &Node, rs: &CompiledRules, cache: &mut Cache, ev: &Event) -> bool
                 return r;
             }
             let c = &rs.checks[*i];
-            let r = c.pred.eval(cache.get(&rs.slots, c.slot, ev));
+            let index = rs.slots[c.slot].index;
+            let r = c.pred.eval(cache.get(&rs.slots, c.slot, ev), index);
             cache.results[*i] = (cache.gen, r);
             r
         }

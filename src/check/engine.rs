@@ -168,23 +168,20 @@ impl Engine<'_> {
         writeln!(diag, "line {line}: invalid event: {message}")
     }
 
-    /// Checks what makes Falco drop an event before any rule sees it; returns its time.
+    /// Checks what makes Falco drop an event before any rule sees it and returns its time.
+    /// Both engines want `kind: Event` (except for `EventList` items) and a parseable
+    /// `stageTimestamp` (k8saudit `parseSingleAuditEventJSON`; falco 0.31.1
+    /// `parse_k8s_audit_json`).
     fn admit(
         &self,
         kind: Option<&str>,
         stage_ts: Option<&str>,
-        ts: Option<&str>,
         in_list: bool,
     ) -> Result<u64, String> {
-        let falco = self.opts.target == Target::Falco;
-        if falco && !in_list && kind != Some("Event") {
+        if !in_list && kind != Some("Event") {
             return Err("data not recognized as a k8s audit event (kind is not 'Event')".into());
         }
-        let ts = match (stage_ts, ts) {
-            (Some(t), _) => t,
-            (None, Some(t)) if !falco => t,
-            _ => return Err("can't read stageTimestamp".into()),
-        };
+        let ts = stage_ts.ok_or("can't read stageTimestamp")?;
         time::parse_rfc3339(ts).ok_or_else(|| format!("invalid stageTimestamp '{ts}'"))
     }
 
@@ -214,7 +211,6 @@ impl Engine<'_> {
             let time_ns = match self.admit(
                 head.kind.as_deref(),
                 head.stage_timestamp.as_deref(),
-                head.timestamp.as_deref(),
                 in_list,
             ) {
                 Ok(t) => t,
@@ -265,28 +261,43 @@ impl Engine<'_> {
                     unreachable!()
                 };
                 for it in items {
-                    self.parsed(line, it, true, out, diag)?;
+                    self.parsed(line, it, false, out, diag)?;
                 }
                 return Ok(());
             }
             _ => return self.invalid(line, "not a JSON object", diag),
         }
         if json.get("kind").and_then(Json::as_str) == Some("EventList") {
-            let items = json
-                .get("items")
-                .and_then(Json::as_array)
-                .map(<[Json]>::to_vec)
-                .unwrap_or_default();
+            let Json::Obj(members) = json else {
+                unreachable!()
+            };
+            let items = members
+                .into_iter()
+                .find(|(k, _)| k == "items")
+                .map(|(_, v)| v);
+            let Some(Json::Arr(items)) = items else {
+                return self.invalid(line, "EventList without an items array", diag);
+            };
             for it in items {
                 self.parsed(line, it, true, out, diag)?;
             }
             return Ok(());
         }
+        let mut json = json;
+        if in_list && self.opts.target == Target::Legacy {
+            // falco 0.31.1 sets `kind: Event` on each EventList item.
+            if let Json::Obj(m) = &mut json {
+                match m.iter_mut().find(|(k, _)| k == "kind") {
+                    Some((_, v)) => *v = Json::Str("Event".into()),
+                    None => m.push(("kind".into(), Json::Str("Event".into()))),
+                }
+            }
+        }
         if self.opts.target == Target::Falco && json.to_compact(false).len() > MAX_EVENT_SIZE {
             return self.invalid(line, "event larger than maxEventSize (262144 bytes)", diag);
         }
         let s = |k: &str| json.get(k).and_then(Json::as_str);
-        let admitted = self.admit(s("kind"), s("stageTimestamp"), s("timestamp"), in_list);
+        let admitted = self.admit(s("kind"), s("stageTimestamp"), in_list);
         let head = Head::from_json(&json);
         let time_ns = match admitted {
             Ok(t) => t,

@@ -60,8 +60,6 @@ pub struct Head<'a> {
     pub audit_id: Option<IgnoredAny>,
     #[serde(rename = "stageTimestamp", borrow, default)]
     pub stage_timestamp: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub timestamp: Option<Cow<'a, str>>,
 }
 
 impl<'a> Head<'a> {
@@ -99,7 +97,6 @@ impl<'a> Head<'a> {
             },
             audit_id: j.get("auditID").map(|_| IgnoredAny),
             stage_timestamp: s(j.get("stageTimestamp")).unwrap_or(None),
-            timestamp: s(j.get("timestamp")).unwrap_or(None),
         })
     }
 }

@@ -11,7 +11,7 @@
 //! non-`<NA>` value, `pmatch` = all values are `<NA>` (its prefix table is never filled).
 
 use super::condition::Op;
-use super::fields::Values;
+use super::fields::{first_view, Values};
 use regex::Regex;
 use std::collections::HashSet;
 
@@ -66,20 +66,23 @@ pub enum LegacyOp {
 
 impl LVal {
     pub fn parse(s: &str) -> LVal {
+        // `std::stoll` accepting the whole string: leading blanks and a sign are allowed.
         let int = |t: &str| -> Option<i64> {
-            let d = t.strip_prefix('-').unwrap_or(t);
-            if d.is_empty() || !d.bytes().all(|b| b.is_ascii_digit()) {
+            let t = t.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+            let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            t.parse().ok()
+            t.strip_prefix('+').unwrap_or(t).parse().ok()
         };
-        if let Some(i) = int(s) {
-            return LVal::Int(i);
-        }
+        // Pairs are tried first, as `json_event_value(const std::string&)` does.
         if let Some((a, b)) = s.split_once(':') {
             if let (Some(a), Some(b)) = (int(a), int(b)) {
                 return LVal::Range(a, b);
             }
+        }
+        if let Some(i) = int(s) {
+            return LVal::Int(i);
         }
         LVal::Str(s.to_string())
     }
@@ -251,12 +254,16 @@ pub fn legacy(op: Op, values: &[String]) -> Pred {
 }
 
 impl Pred {
-    pub fn eval(&self, vals: &Values) -> bool {
+    /// `index`: legacy `[k]` narrowing of the value list (set comparisons ignore it).
+    pub fn eval(&self, vals: &Values, index: Option<usize>) -> bool {
         match self {
             Pred::Exists { legacy: false } => !vals.is_empty(),
-            Pred::Exists { legacy: true } => vals.len() == 1 && vals[0] != NA,
+            Pred::Exists { legacy: true } => {
+                let first = first_view(vals, index);
+                first.len() == 1 && first[0] != NA
+            }
             Pred::Modern { list, op } => !vals.is_empty() && modern_eval(*list, op, vals),
-            Pred::Legacy(op) => legacy_eval(op, vals),
+            Pred::Legacy(op) => legacy_eval(op, vals, first_view(vals, index)),
         }
     }
 }
@@ -302,8 +309,8 @@ fn dedup(vals: &Values) -> Vec<LVal> {
     out
 }
 
-fn legacy_eval(op: &LegacyOp, vals: &Values) -> bool {
-    let single = || (vals.len() == 1).then(|| vals[0].as_str());
+fn legacy_eval(op: &LegacyOp, vals: &Values, first: &[String]) -> bool {
+    let single = || (first.len() == 1).then(|| first[0].as_str());
     match op {
         LegacyOp::Eq(r) => {
             let d = dedup(vals);
@@ -328,6 +335,7 @@ fn legacy_eval(op: &LegacyOp, vals: &Values) -> bool {
             let Some(v) = single() else { return false };
             let ord = match (LVal::parse(v), r) {
                 (LVal::Int(a), LVal::Int(b)) => a.cmp(b),
+                (LVal::Range(a1, b1), LVal::Range(a2, b2)) => (a1, b1).cmp(&(*a2, *b2)),
                 (LVal::Str(a), LVal::Str(b)) => a.as_str().cmp(b.as_str()),
                 _ => return false,
             };

@@ -4,7 +4,7 @@
 //! JSON with nlohmann's sorted keys.
 
 use super::compile::{Cache, CompiledRule, CompiledRules, OutTok};
-use super::fields::Event;
+use super::fields::{first_view, Event};
 use super::time;
 use crate::Target;
 use serde_json::{Map, Value};
@@ -68,8 +68,9 @@ pub fn push_message(
         match t {
             OutTok::Lit(l) => s.push_str(l),
             OutTok::Field { slot, .. } => {
-                let list = rs.slots[*slot].list;
-                push_values(s, cache.get(&rs.slots, *slot, ev), list, rs.target);
+                let (list, index) = (rs.slots[*slot].list, rs.slots[*slot].index);
+                let vals = first_view(cache.get(&rs.slots, *slot, ev), index);
+                push_values(s, vals, list, rs.target);
             }
         }
     }
@@ -103,11 +104,9 @@ pub fn json_alert(
     let mut fields = std::collections::BTreeMap::new();
     for t in &rule.output {
         if let OutTok::Field { slot, key } = t {
-            let list = rs.slots[*slot].list;
-            fields.insert(
-                key.clone(),
-                json_values(cache.get(&rs.slots, *slot, ev), list, rs.target),
-            );
+            let (list, index) = (rs.slots[*slot].list, rs.slots[*slot].index);
+            let vals = first_view(cache.get(&rs.slots, *slot, ev), index);
+            fields.insert(key.clone(), json_values(vals, list, rs.target));
         }
     }
     fields.insert(

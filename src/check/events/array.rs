@@ -50,7 +50,7 @@ pub fn read_array(input: &mut impl BufRead, line: &mut usize, f: &mut Sink) -> i
                     f(Item::Raw {
                         line: start_line,
                         text: t,
-                        in_list: true,
+                        in_list: false,
                     })?;
                 }
                 elem.clear();

@@ -24,6 +24,7 @@ pub enum InputKind {
 /// One item handed to the consumer.
 pub enum Item<'a> {
     /// Unparsed event text (JSON lines, array elements): parsed lazily by the engine.
+    /// `in_list`: an `EventList` item, which Falco accepts without `kind: Event`.
     Raw {
         line: usize,
         text: &'a str,

@@ -78,6 +78,21 @@ pub fn extractor(target: Target, field: &FieldRef) -> Extractor {
     }
 }
 
+/// Legacy only: the index that narrows a field's value *list* (`def_extract` fields honour
+/// `[k]`; custom extractors ignore it). Set comparisons still use every value.
+pub fn legacy_index(target: Target, field: &FieldRef) -> Option<usize> {
+    let k = field.arg.as_deref()?.parse().ok()?;
+    (target == Target::Legacy && legacy::honours_index(&field.name)).then_some(k)
+}
+
+/// The values list-based comparisons and outputs see (legacy `m_evalues.first`).
+pub fn first_view(vals: &[String], index: Option<usize>) -> &[String] {
+    match index {
+        Some(k) if k < vals.len() => &vals[k..=k],
+        _ => vals,
+    }
+}
+
 /// Fields every plugin source has in Falco (libsinsp `sinsp_filter_check_gen_event`).
 pub(crate) const GEN_EVENT_FIELDS: [&str; 9] = [
     "evt.time",
@@ -126,7 +141,7 @@ pub(crate) fn uri_param(uri: &str, key: &str) -> Option<String> {
     })
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
