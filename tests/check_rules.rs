@@ -196,6 +196,8 @@ fn load_errors_name_the_item_and_line() {
     assert!(err("- foo: bar\n", Target::Falco).contains("unknown top level object"));
     assert!(err(&rule("r", "ka.uri.param=x"), Target::Falco).contains("requires an argument"));
     assert!(err(&rule("r", "json.value[/a] regex '('"), Target::Falco).contains("invalid regex"));
+    assert!(err(&rule("r", "ka.verb bcontains 6372"), Target::Falco)
+        .contains("'bcontains' operator not supported for string filters"));
 }
 
 #[test]

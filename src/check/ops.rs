@@ -98,34 +98,42 @@ impl LVal {
     }
 }
 
-/// A `pmatch` path, split into components; components may hold glob patterns.
+/// A `pmatch` path (libsinsp `prefix_search.h` `path_prefix_map`): paths are compared by
+/// non-empty components, so `/var/run` matches `/var/run/docker` but not `/var/runx` or `/var`,
+/// `/` matches everything, and a component holding `?*[` is an fnmatch pattern.
 pub struct PathPattern {
-    comps: Vec<String>,
-    root: bool,
+    comps: Vec<Comp>,
+}
+
+enum Comp {
+    Exact(String),
+    Glob(Regex),
+}
+
+fn components(p: &str) -> impl Iterator<Item = &str> {
+    p.split('/').filter(|c| !c.is_empty())
 }
 
 impl PathPattern {
     pub fn new(p: &str) -> PathPattern {
-        let t = p.trim_end_matches('/');
-        PathPattern {
-            comps: t.split('/').map(str::to_string).collect(),
-            root: t.is_empty() && p.starts_with('/'),
-        }
+        let comps = components(p)
+            .map(
+                |c| match c.contains(['*', '?', '[']).then(|| glob_regex(c, false)) {
+                    Some(Ok(r)) => Comp::Glob(r),
+                    _ => Comp::Exact(c.to_string()),
+                },
+            )
+            .collect();
+        PathPattern { comps }
     }
 
     fn matches(&self, v: &str) -> bool {
-        if self.root {
-            return v.starts_with('/');
-        }
-        let vc: Vec<&str> = v.split('/').collect();
-        self.comps.len() <= vc.len()
-            && self.comps.iter().zip(&vc).all(|(p, c)| {
-                if p.contains(['*', '?', '[']) {
-                    glob_regex(p, false).is_ok_and(|r| r.is_match(c))
-                } else {
-                    p == c
-                }
-            })
+        let mut vc = components(v);
+        self.comps.iter().all(|p| match (p, vc.next()) {
+            (_, None) => false,
+            (Comp::Exact(e), Some(c)) => e == c,
+            (Comp::Glob(r), Some(c)) => r.is_match(c),
+        })
     }
 }
 

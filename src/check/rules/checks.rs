@@ -87,6 +87,18 @@ fn check_one(
         .ok_or_else(|| format!("unknown field '{}' for source '{source}'", field.name))?;
     fields::check_arg(&info, field)?;
     if let Some(op) = op {
+        // Plugin fields are strings (PT_CHARBUF): libs `flt_is_comparable_string` has no
+        // binary operators.
+        if target == Target::Falco
+            && source == "k8s_audit"
+            && !info.list
+            && matches!(op, Op::BContains | Op::BStartsWith)
+        {
+            return Err(format!(
+                "'{}' operator not supported for string filters",
+                op.as_str()
+            ));
+        }
         if target == Target::Falco && info.list && !matches!(op, Op::In | Op::Intersects) {
             return Err(format!(
                 "'{}' operator not supported list filters",
