@@ -174,11 +174,18 @@ fn load_errors_name_the_item_and_line() {
         Target::Falco
     )
     .is_ok());
+    // Macros see only macros defined before them (visibility), so this is undefined, not a cycle.
     let e = err(
         &format!(
             "- macro: a\n  condition: b\n- macro: b\n  condition: a\n{}",
             rule("r", "a")
         ),
+        Target::Falco,
+    );
+    assert!(e.contains("macro 'a': Undefined macro 'b'"), "{e}");
+    // A redefinition sees later macros, which can make a cycle.
+    let e = err(
+        &format!("- macro: a\n  condition: ka.verb=get\n- macro: b\n  condition: a\n- macro: a\n  condition: b\n{}", rule("r", "a")),
         Target::Falco,
     );
     assert!(e.contains("cycle"), "{e}");
@@ -275,4 +282,52 @@ fn errors_point_at_the_line_of_the_item() {
         e.to_string().starts_with("f.yaml:14: rule 'ghost': "),
         "{e}"
     );
+}
+
+#[test]
+fn lists_are_substituted_textually_like_falco() {
+    let base = "- list: l\n  items: [a, \"b c\"]\n- list: empty\n  items: []\n";
+    // A quoted list name is a plain value; bare names expand anywhere between delimiters.
+    let rs = load(
+        &format!(
+            "{base}{}",
+            rule(
+                "r",
+                r#"ka.verb in ("l", x) or ka.target.name in (empty, y, l)"#
+            )
+        ),
+        "t",
+        Target::Falco,
+    )
+    .unwrap();
+    assert_eq!(
+        render(&rs.rule("r").unwrap().condition),
+        r#"ka.verb in (l, x) or ka.target.name in (y, a, "b c")"#
+    );
+    assert!(
+        rs.warnings
+            .iter()
+            .any(|w| w.code == "LOAD_UNUSED_LIST" && w.item == "list 'l'")
+            == false
+    );
+    // List names inside exception values are substituted too.
+    let text = format!("{base}- rule: r\n  desc: d\n  condition: ka.verb=get\n  output: o\n  priority: INFO\n  source: k8s_audit\n  exceptions:\n    - name: e\n      fields: [ka.user.name]\n      comps: [in]\n      values: [[l]]\n");
+    let rs = load(&text, "t", Target::Falco).unwrap();
+    assert_eq!(
+        render(&rs.rule("r").unwrap().condition),
+        r#"ka.verb = get and not ka.user.name in (a, "b c")"#
+    );
+    // A list used by an unused macro is used; the macro itself is not.
+    let w = load(
+        &format!(
+            "{base}- macro: m\n  condition: ka.verb in (l, empty)\n{}",
+            rule("r", "ka.verb=get")
+        ),
+        "t",
+        Target::Falco,
+    )
+    .unwrap()
+    .warnings;
+    let items: Vec<_> = w.iter().map(|w| (w.code, w.item.as_str())).collect();
+    assert_eq!(items, [("LOAD_UNUSED_MACRO", "macro 'm'")]);
 }

@@ -6,8 +6,13 @@ use super::reader::{find_line, Exception, Item, Items, Mode, RuleItem};
 use super::{LoadError, LoadWarning, Priority};
 use crate::Target;
 
+/// A collected item. `index`: item number of its first definition; `visibility`: item number
+/// of its latest definition or append. A list or macro sees lists/macros whose `index` is
+/// below its `visibility` (falco `define_info`/`append_info`).
 pub struct Named<T> {
     pub name: String,
+    pub index: usize,
+    pub visibility: usize,
     pub value: T,
 }
 
@@ -30,11 +35,16 @@ pub struct Collected {
     pub rules: Vec<Named<CollectedRule>>,
 }
 
-fn upsert<T>(v: &mut Vec<Named<T>>, name: &str, value: T) {
+fn upsert<T>(v: &mut Vec<Named<T>>, name: &str, id: usize, value: T) {
     match v.iter_mut().find(|n| n.name == name) {
-        Some(n) => n.value = value,
+        Some(n) => {
+            n.value = value;
+            n.visibility = id;
+        }
         None => v.push(Named {
             name: name.to_string(),
+            index: id,
+            visibility: id,
             value,
         }),
     }
@@ -57,16 +67,19 @@ pub fn collect(
         item: format!("{kind} '{name}'"),
         message: msg,
     };
-    for item in &items.items {
+    for (id, item) in items.items.iter().enumerate() {
         match item {
             Item::List(l) => {
                 let mode = if l.append { Some(Mode::Append) } else { l.mode };
                 match mode {
                     Some(Mode::Append) => match c.lists.iter_mut().find(|n| n.name == l.name) {
-                        Some(n) => n.value.extend(l.items.iter().cloned()),
+                        Some(n) => {
+                            n.value.extend(l.items.iter().cloned());
+                            n.visibility = id;
+                        }
                         None => return Err(text_err("list", &l.name, "List has 'append' key or an append override but no list by that name already exists".into())),
                     },
-                    _ => upsert(&mut c.lists, &l.name, l.items.clone()),
+                    _ => upsert(&mut c.lists, &l.name, id, l.items.clone()),
                 }
             }
             Item::Macro(m) => {
@@ -77,13 +90,14 @@ pub fn collect(
                         Some(n) => {
                             n.value.push(' ');
                             n.value.push_str(&cond);
+                            n.visibility = id;
                         }
                         None => return Err(text_err("macro", &m.name, "Macro has 'append' key or an append override but no macro by that name already exists".into())),
                     },
-                    _ => upsert(&mut c.macros, &m.name, cond),
+                    _ => upsert(&mut c.macros, &m.name, id, cond),
                 }
             }
-            Item::Rule(r) => collect_rule(&mut c, r, origin, warnings)?,
+            Item::Rule(r) => collect_rule(&mut c, r, id, origin, warnings)?,
         }
     }
     Ok(c)
@@ -92,6 +106,7 @@ pub fn collect(
 fn collect_rule(
     c: &mut Collected,
     r: &RuleItem,
+    id: usize,
     origin: &str,
     warnings: &mut Vec<LoadWarning>,
 ) -> Result<(), LoadError> {
@@ -142,7 +157,7 @@ fn collect_rule(
         skip_if_unknown_filter: r.skip_if_unknown_filter.unwrap_or(false),
         warn_evttypes: r.warn_evttypes.unwrap_or(true),
     };
-    upsert(&mut c.rules, &r.name, rule);
+    upsert(&mut c.rules, &r.name, id, rule);
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 mod checks;
 mod collect;
 mod exceptions;
+mod lists;
 mod reader;
 mod validate;
 mod versions;

@@ -1,24 +1,30 @@
-//! Expands and validates collected items (falco `rule_loader_compiler.cpp`): macros inlined
-//! (undefined or cyclic ones refused), lists expanded, exceptions appended as `and not (...)`,
-//! fields checked against the rule's source, then `k8s_audit` rules compiled.
+//! Expands and validates collected items as Falco's rule compiler does
+//! (`rule_loader_compiler.cpp`): lists substituted into condition text, conditions parsed,
+//! macros inlined with definition-order visibility (undefined or cyclic ones refused, even in
+//! unused macros), exceptions appended, fields checked against the rule's source, then
+//! `k8s_audit` rules compiled for evaluation.
 
 use super::checks::{check_fields, restricts_evttype};
 use super::collect::{line_of, Collected, CollectedRule, Named};
-use super::exceptions::exception_expr;
-use super::{LoadError, LoadWarning, Rule};
+use super::lists::{self, List};
+use super::{exceptions, LoadError, LoadWarning, Rule};
 use crate::check::compile::CompiledRules;
-use crate::check::condition::{parse, Expr, Rhs};
+use crate::check::condition::{parse, Expr};
 use crate::Target;
 use std::collections::{HashMap, HashSet};
 
+struct Macro {
+    ast: Expr,
+    index: usize,
+    visibility: usize,
+}
+
 struct Env<'a> {
-    lists: HashMap<&'a str, &'a [String]>,
-    macros: HashMap<&'a str, Expr>,
+    lists: Vec<List>,
+    macros: HashMap<&'a str, Macro>,
     used_lists: HashSet<String>,
     used_macros: HashSet<String>,
 }
-
-type Fail = (String, String); // (item, message)
 
 pub fn finish(
     c: Collected,
@@ -33,36 +39,37 @@ pub fn finish(
         item: format!("{kind} '{name}'"),
         message,
     };
+    let mut used_lists = HashSet::new();
+    let lists = lists::compile(&c.lists, &mut used_lists);
     let mut env = Env {
-        lists: c
-            .lists
-            .iter()
-            .map(|l| (l.name.as_str(), l.value.as_slice()))
-            .collect(),
+        lists,
         macros: HashMap::new(),
-        used_lists: HashSet::new(),
+        used_lists,
         used_macros: HashSet::new(),
     };
     for m in &c.macros {
-        let e = parse(&m.value).map_err(|p| {
+        let cond = lists::resolve_all(&m.value, &env.lists, &mut env.used_lists);
+        let ast = parse(&cond).map_err(|p| {
             err(
                 "macro",
                 &m.name,
-                format!("Compilation error when compiling \"{}\": {p}", m.value),
+                format!("Compilation error when compiling \"{cond}\": {p}"),
             )
         })?;
-        env.macros.insert(m.name.as_str(), e);
+        env.macros.insert(
+            &m.name,
+            Macro {
+                ast,
+                index: m.index,
+                visibility: m.visibility,
+            },
+        );
     }
     for m in &c.macros {
+        let body = env.macros[m.name.as_str()].ast.clone();
         let mut stack = vec![m.name.clone()];
-        let mut seen = HashSet::new();
-        check_macro_refs(
-            &env.macros[m.name.as_str()],
-            &env.macros,
-            &mut stack,
-            &mut seen,
-        )
-        .map_err(|msg| err("macro", &m.name, msg))?;
+        expand(&body, m.visibility, &mut env, &mut stack)
+            .map_err(|msg| err("macro", &m.name, msg))?;
     }
     let mut rules = Vec::new();
     let mut compiled = CompiledRules::new(target);
@@ -77,7 +84,7 @@ pub fn finish(
                 rules.push(rule);
             }
             Ok(None) => {}
-            Err((_, msg)) => return Err(err("rule", &r.name, msg)),
+            Err(msg) => return Err(err("rule", &r.name, msg)),
         }
     }
     for m in &c.macros {
@@ -87,14 +94,6 @@ pub fn finish(
                 item: format!("macro '{}'", m.name),
                 message: "Macro not referred to by any other rule/macro".into(),
             });
-        }
-    }
-    // A list used only by another list counts as used (Falco marks both).
-    for l in &c.lists {
-        for it in &l.value {
-            if env.lists.contains_key(it.as_str()) {
-                env.used_lists.insert(it.clone());
-            }
         }
     }
     for l in &c.lists {
@@ -109,32 +108,41 @@ pub fn finish(
     Ok((rules, compiled))
 }
 
-fn check_macro_refs(
+/// Inlines macros visible below `visibility` (rules see all: `usize::MAX`).
+fn expand(
     e: &Expr,
-    macros: &HashMap<&str, Expr>,
+    visibility: usize,
+    env: &mut Env,
     stack: &mut Vec<String>,
-    seen: &mut HashSet<String>,
-) -> Result<(), String> {
-    let mut idents = Vec::new();
-    e.walk(&mut |n| {
-        if let Expr::Ident(id) = n {
-            idents.push(id.clone());
-        }
-    });
-    for id in idents {
-        let Some(body) = macros.get(id.as_str()) else {
-            return Err(format!("Undefined macro '{id}' used in filter."));
-        };
-        if stack.contains(&id) {
-            return Err(format!("macro cycle: {} -> {id}", stack.join(" -> ")));
-        }
-        if seen.insert(id.clone()) {
+) -> Result<Expr, String> {
+    Ok(match e {
+        Expr::And(v) => Expr::and(
+            v.iter()
+                .map(|c| expand(c, visibility, env, stack))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::Or(v) => Expr::or(
+            v.iter()
+                .map(|c| expand(c, visibility, env, stack))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::Not(c) => Expr::Not(Box::new(expand(c, visibility, env, stack)?)),
+        Expr::Ident(id) => {
+            let (body, inner_vis) = match env.macros.get(id.as_str()) {
+                Some(m) if m.index < visibility => (m.ast.clone(), m.visibility),
+                _ => return Err(format!("Undefined macro '{id}' used in filter.")),
+            };
+            if stack.contains(id) {
+                return Err(format!("macro cycle: {} -> {id}", stack.join(" -> ")));
+            }
+            env.used_macros.insert(id.clone());
             stack.push(id.clone());
-            check_macro_refs(body, macros, stack, seen)?;
+            let r = expand(&body, inner_vis, env, stack)?;
             stack.pop();
+            r
         }
-    }
-    Ok(())
+        other => other.clone(),
+    })
 }
 
 fn build_rule(
@@ -142,9 +150,8 @@ fn build_rule(
     env: &mut Env,
     target: Target,
     warnings: &mut Vec<LoadWarning>,
-) -> Result<Option<Rule>, Fail> {
+) -> Result<Option<Rule>, String> {
     let cr = &r.value;
-    let fail = |m: String| (format!("rule '{}'", r.name), m);
     let item = format!("rule '{}'", r.name);
     if cr.source != "syscall" && cr.source != "k8s_audit" {
         warnings.push(LoadWarning {
@@ -154,21 +161,15 @@ fn build_rule(
         });
         return Ok(None);
     }
-    let cond = parse(&cr.condition).map_err(|p| {
-        fail(format!(
-            "Compilation error when compiling \"{}\": {p}",
-            cr.condition
-        ))
-    })?;
-    let mut parts = vec![cond];
-    for exc in &cr.exceptions {
-        if let Some(e) = exception_expr(exc).map_err(fail)? {
-            parts.push(Expr::Not(Box::new(e)));
-        }
-    }
-    let cond = Expr::and(parts);
-    let mut stack = Vec::new();
-    let expanded = expand(&cond, env, &mut stack).map_err(fail)?;
+    let with_exceptions = if cr.exceptions.is_empty() {
+        cr.condition.clone()
+    } else {
+        exceptions::apply(&cr.condition, &cr.exceptions)?
+    };
+    let cond = lists::resolve_all(&with_exceptions, &env.lists, &mut env.used_lists);
+    let ast =
+        parse(&cond).map_err(|p| format!("Compilation error when compiling \"{cond}\": {p}"))?;
+    let expanded = expand(&ast, usize::MAX, env, &mut Vec::new())?;
     let rule = Rule {
         name: r.name.clone(),
         desc: cr.desc.clone(),
@@ -190,7 +191,7 @@ fn build_rule(
             });
             return Ok(None);
         }
-        Err(m) => return Err(fail(m)),
+        Err(m) => return Err(m),
     }
     if rule.source == "syscall" && cr.warn_evttypes && !restricts_evttype(&rule.condition) {
         warnings.push(LoadWarning {
@@ -202,85 +203,4 @@ fn build_rule(
         });
     }
     Ok(Some(rule))
-}
-
-fn expand_list(
-    name: &str,
-    env: &Env,
-    stack: &mut Vec<String>,
-    out: &mut Vec<String>,
-    used: &mut Vec<String>,
-) -> Result<(), String> {
-    if stack.iter().any(|s| s == name) {
-        return Err(format!("list cycle: {} -> {name}", stack.join(" -> ")));
-    }
-    used.push(name.to_string());
-    stack.push(name.to_string());
-    for it in env.lists[name] {
-        if env.lists.contains_key(it.as_str()) {
-            expand_list(it, env, stack, out, used)?;
-        } else {
-            out.push(it.clone());
-        }
-    }
-    stack.pop();
-    Ok(())
-}
-
-fn expand(e: &Expr, env: &mut Env, stack: &mut Vec<String>) -> Result<Expr, String> {
-    Ok(match e {
-        Expr::And(v) => Expr::and(
-            v.iter()
-                .map(|c| expand(c, env, stack))
-                .collect::<Result<_, _>>()?,
-        ),
-        Expr::Or(v) => Expr::or(
-            v.iter()
-                .map(|c| expand(c, env, stack))
-                .collect::<Result<_, _>>()?,
-        ),
-        Expr::Not(c) => Expr::Not(Box::new(expand(c, env, stack)?)),
-        Expr::Ident(id) => {
-            let Some(body) = env.macros.get(id.as_str()).cloned() else {
-                return Err(format!("Undefined macro '{id}' used in filter."));
-            };
-            if stack.contains(id) {
-                return Err(format!("macro cycle: {} -> {id}", stack.join(" -> ")));
-            }
-            env.used_macros.insert(id.clone());
-            stack.push(id.clone());
-            let r = expand(&body, env, stack)?;
-            stack.pop();
-            r
-        }
-        Expr::Cmp { field, op, rhs } => {
-            let items: Option<&[String]> = match rhs {
-                Rhs::List(items) => Some(items),
-                Rhs::Value(v) if op.takes_list() => Some(std::slice::from_ref(v)),
-                Rhs::Value(_) => None,
-            };
-            let rhs = match items {
-                None => rhs.clone(),
-                Some(items) => {
-                    let mut out = Vec::new();
-                    for it in items {
-                        if env.lists.contains_key(it.as_str()) {
-                            let mut used = Vec::new();
-                            expand_list(it, env, &mut Vec::new(), &mut out, &mut used)?;
-                            env.used_lists.extend(used);
-                        } else {
-                            out.push(it.clone());
-                        }
-                    }
-                    Rhs::List(out)
-                }
-            };
-            Expr::Cmp {
-                field: field.clone(),
-                op: *op,
-                rhs,
-            }
-        }
-        other => other.clone(),
-    })
 }
