@@ -304,12 +304,10 @@ fn lists_are_substituted_textually_like_falco() {
         render(&rs.rule("r").unwrap().condition),
         r#"ka.verb in (l, x) or ka.target.name in (y, a, "b c")"#
     );
-    assert!(
-        rs.warnings
-            .iter()
-            .any(|w| w.code == "LOAD_UNUSED_LIST" && w.item == "list 'l'")
-            == false
-    );
+    assert!(!rs
+        .warnings
+        .iter()
+        .any(|w| w.code == "LOAD_UNUSED_LIST" && w.item == "list 'l'"));
     // List names inside exception values are substituted too.
     let text = format!("{base}- rule: r\n  desc: d\n  condition: ka.verb=get\n  output: o\n  priority: INFO\n  source: k8s_audit\n  exceptions:\n    - name: e\n      fields: [ka.user.name]\n      comps: [in]\n      values: [[l]]\n");
     let rs = load(&text, "t", Target::Falco).unwrap();
