@@ -46,7 +46,12 @@ fn push_values(s: &mut String, vals: &[String], list: bool, target: Target) {
     }
 }
 
+/// libsinsp `tojson`: null when missing, an array for list fields. The legacy formatter
+/// (falco 0.31.1 `json_event_formatter::tojson`) put every value as its text form.
 fn json_values(vals: &[String], list: bool, target: Target) -> Value {
+    if target == Target::Legacy {
+        return Value::String(render_values(vals, list, target));
+    }
     if vals.is_empty() {
         return Value::Null;
     }
@@ -110,7 +115,11 @@ pub fn json_alert(
         }
     }
     fields.insert(
-        "evt.time.iso8601".into(),
+        match rs.target {
+            Target::Falco => "evt.time.iso8601",
+            Target::Legacy => "jevt.time.iso8601",
+        }
+        .into(),
         Value::String(time::time_iso8601(ev.time_ns)),
     );
     let mut o = Map::new();
