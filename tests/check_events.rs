@@ -243,3 +243,33 @@ fn huge_logs_stream() {
     let s = check::run(&rs, reader, &opts, &mut out, &mut diag).unwrap();
     assert_eq!((s.events, s.alerts), (20_001, 2));
 }
+
+#[test]
+fn array_elements_with_brackets_in_strings_and_bad_elements() {
+    let e = priv_event().replace("\"nginx\"", "\"ng]i,n{x\\\"\"");
+    let input = format!("[\n{e},\n  42,\n {{\"kind\":\"Event\"}},\n{e}\n]\n");
+    let (k, n, bad) = kind(&input);
+    assert_eq!((k, n, bad), (InputKind::JsonArray, 4, vec![]));
+    let (_, diag, s) = run(&input);
+    assert_eq!((s.events, s.invalid_events, s.alerts), (2, 2, 4), "{diag}");
+    assert!(
+        diag.contains("line 3: invalid event: not a JSON object"),
+        "{diag}"
+    );
+    assert!(diag.contains("line 4: invalid event:"), "{diag}");
+}
+
+#[test]
+fn pretty_printed_events_and_json_manifests() {
+    let e: serde_json::Value = serde_json::from_str(&priv_event()).unwrap();
+    let pretty = format!(
+        "{}\n{}\n",
+        serde_json::to_string_pretty(&e).unwrap(),
+        serde_json::to_string_pretty(&e).unwrap()
+    );
+    let (_, _, s) = run(&pretty);
+    assert_eq!((s.events, s.alerts), (2, 4));
+    let pod = serde_json::to_string_pretty(&e["requestObject"]).unwrap();
+    let (out, _, s) = run(&pod);
+    assert_eq!((s.events, s.alerts), (1, 2), "{out}");
+}
