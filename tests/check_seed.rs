@@ -70,3 +70,23 @@ fn seed_alert_text() {
     println!("{out}");
     assert!(out.starts_with("2018-10-25T14:09:12.581541000+0000: Warning Pod Security Policy no_privileged validation failure--pod with privileged=true (user=system:serviceaccount:kube-system:replicaset-controller pod="), "{out}");
 }
+
+#[test]
+fn every_shared_trace_is_a_valid_event_for_both_targets() {
+    let rules = "- rule: any\n  desc: d\n  condition: ka.verb exists\n  output: \"%ka.verb %ka.target.resource %ka.target.subresource\"\n  priority: DEBUG\n  source: k8s_audit\n";
+    for dir in ["psp", "k8s_audit"] {
+        let path = format!("/work/shared/data/falco-psp-tests/trace_files/{dir}");
+        for entry in std::fs::read_dir(&path).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            for target in [Target::Falco, Target::Legacy] {
+                let (out, s) = run(rules, target, &text);
+                assert_eq!((s.invalid_events, s.alerts), (0, s.events), "{}: {out}", p.display());
+                assert!(s.events >= 1);
+            }
+        }
+    }
+}
