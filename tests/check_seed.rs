@@ -84,7 +84,12 @@ fn every_shared_trace_is_a_valid_event_for_both_targets() {
             let text = std::fs::read_to_string(&p).unwrap();
             for target in [Target::Falco, Target::Legacy] {
                 let (out, s) = run(rules, target, &text);
-                assert_eq!((s.invalid_events, s.alerts), (0, s.events), "{}: {out}", p.display());
+                assert_eq!(
+                    (s.invalid_events, s.alerts),
+                    (0, s.events),
+                    "{}: {out}",
+                    p.display()
+                );
                 assert!(s.events >= 1);
             }
         }
