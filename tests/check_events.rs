@@ -273,3 +273,25 @@ fn pretty_printed_events_and_json_manifests() {
     let (out, _, s) = run(&pod);
     assert_eq!((s.events, s.alerts), (1, 2), "{out}");
 }
+
+#[test]
+fn non_utf8_lines_are_invalid_and_skipped() {
+    let e = priv_event();
+    let mut input = format!("{e}\n").into_bytes();
+    input.extend_from_slice(b"{\"kind\":\"Event\",\"x\":\"\xff\xfe\"}\n");
+    input.extend_from_slice(format!("{e}\n").as_bytes());
+    let rs = check::load(RULES, "t", Target::Falco).unwrap();
+    let opts = CheckOptions {
+        target: Target::Falco,
+        json: false,
+        rule_matching: RuleMatching::All,
+    };
+    let (mut out, mut diag) = (Vec::new(), Vec::new());
+    let s = check::run(&rs, &input[..], &opts, &mut out, &mut diag).unwrap();
+    let diag = String::from_utf8(diag).unwrap();
+    assert_eq!((s.events, s.invalid_events), (2, 1), "{diag}");
+    assert!(
+        diag.contains("line 2: invalid event: line is not valid UTF-8"),
+        "{diag}"
+    );
+}
