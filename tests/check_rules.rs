@@ -202,6 +202,11 @@ fn load_errors_name_the_item_and_line() {
     assert!(err("key: [", Target::Falco).contains("invalid YAML"));
     assert!(err("- foo: bar\n", Target::Falco).contains("unknown top level object"));
     assert!(err(&rule("r", "ka.uri.param=x"), Target::Falco).contains("requires an argument"));
+    assert!(
+        err(&rule("r", "jevt.value[stage]=x"), Target::Legacy).contains("Invalid json selector")
+    );
+    assert!(err(&rule("r", "jevt.value[/a~2]=x"), Target::Legacy).contains("Invalid json selector"));
+    assert!(load(&rule("r", "jevt.value[stage]=x"), "t", Target::Falco).is_ok());
     assert!(err(&rule("r", "json.value[/a] regex '('"), Target::Falco).contains("invalid regex"));
     assert!(err(&rule("r", "ka.verb bcontains 6372"), Target::Falco)
         .contains("'bcontains' operator not supported for string filters"));

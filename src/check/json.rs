@@ -40,13 +40,12 @@ impl Json {
 
     /// RFC 6901 pointer as the json plugin walks it (`~1` → `/`, `~0` → `~`, indexes allowed).
     pub fn pointer(&self, ptr: &str) -> Option<&Json> {
-        let p = ptr.strip_prefix('/').unwrap_or(ptr);
-        let mut v = self;
-        for raw in p.split('/') {
-            let key = raw.replace("~1", "/").replace("~0", "~");
-            v = v.get(&key)?;
-        }
-        Some(v)
+        self.walk(&pointer_parts(ptr))
+    }
+
+    /// Follows pre-split pointer tokens (see [`pointer_parts`]).
+    pub fn walk(&self, parts: &[String]) -> Option<&Json> {
+        parts.iter().try_fold(self, |v, k| v.get(k))
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -197,6 +196,14 @@ impl Json {
             Y::Tagged(t) => Json::from_yaml(&t.value),
         }
     }
+}
+
+/// Splits a pointer once, at rule load, into unescaped tokens (one optional leading `/`).
+pub fn pointer_parts(ptr: &str) -> Vec<String> {
+    let p = ptr.strip_prefix('/').unwrap_or(ptr);
+    p.split('/')
+        .map(|raw| raw.replace("~1", "/").replace("~0", "~"))
+        .collect()
 }
 
 fn write_str(s: &str, out: &mut String) {

@@ -315,10 +315,16 @@ pub fn honours_index(name: &str) -> bool {
 pub fn extractor(name: &str, arg: Option<String>, index: Option<usize>) -> Extractor {
     let arg = arg.unwrap_or_default();
     match name {
+        // nlohmann json_pointer: "" is the whole document, otherwise "/"-separated tokens.
         "jevt.value" => {
+            let parts = if arg.is_empty() {
+                Vec::new()
+            } else {
+                crate::check::json::pointer_parts(&arg)
+            };
             return Box::new(move |ev: &Event| {
-                vec![ev.json.pointer(&arg).map_or_else(|| NA.to_string(), js)]
-            })
+                vec![ev.json.walk(&parts).map_or_else(|| NA.to_string(), js)]
+            });
         }
         "jevt.obj" => return Box::new(|ev: &Event| vec![ev.json.to_compact(true)]),
         "jevt.rawtime" => return Box::new(|ev: &Event| vec![ev.time_ns.to_string()]),

@@ -55,18 +55,35 @@ pub fn lookup(target: Target, source: &str, name: &str) -> Option<FieldInfo> {
 }
 
 /// Validates a field reference's argument against its kind.
-pub fn check_arg(info: &FieldInfo, field: &FieldRef) -> Result<(), String> {
+pub fn check_arg(info: &FieldInfo, field: &FieldRef, target: Target) -> Result<(), String> {
     match (info.arg, &field.arg) {
         (ArgKind::None, Some(_)) => {
             Err(format!("field '{}' does not take an argument", field.name))
         }
         (ArgKind::Key, None) => Err(format!("field '{}' requires an argument", field.name)),
+        // The legacy engine parsed the argument as a nlohmann json_pointer at load.
+        (ArgKind::Key, Some(a))
+            if target == Target::Legacy && field.name == "jevt.value" && !legacy_pointer_ok(a) =>
+        {
+            Err(format!(
+                "Could not parse filtercheck field \"jevt.value[{a}]\". Invalid json selector"
+            ))
+        }
         (ArgKind::Index, Some(a)) if a.parse::<usize>().is_err() => Err(format!(
             "field '{}' requires a numeric index argument, not '{a}'",
             field.name
         )),
         _ => Ok(()),
     }
+}
+
+/// A valid nlohmann json_pointer: empty, or `/`-prefixed with `~` only before `0` or `1`.
+fn legacy_pointer_ok(p: &str) -> bool {
+    let b = p.as_bytes();
+    (p.is_empty() || p.starts_with('/'))
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| *c != b'~' || matches!(b.get(i + 1), Some(b'0' | b'1')))
 }
 
 /// Builds the extractor of a `k8s_audit` field for a target.

@@ -196,12 +196,13 @@ pub fn extractor(name: &str, arg: Option<String>, index: Option<usize>) -> Extra
     match name {
         "json.value" | "jevt.value" => {
             let ptr = arg.unwrap_or_default();
+            if ptr.is_empty() {
+                return Box::new(|ev: &Event| vec![ev.json.to_compact(false)]);
+            }
+            let parts = crate::check::json::pointer_parts(&ptr);
             return Box::new(move |ev: &Event| {
-                if ptr.is_empty() {
-                    return vec![ev.json.to_compact(false)];
-                }
                 ev.json
-                    .pointer(&ptr)
+                    .walk(&parts)
                     .map(Json::to_value_string)
                     .into_iter()
                     .collect()

@@ -85,7 +85,7 @@ fn check_one(
 ) -> Result<(), String> {
     let info = fields::lookup(target, source, &field.name)
         .ok_or_else(|| format!("unknown field '{}' for source '{source}'", field.name))?;
-    fields::check_arg(&info, field)?;
+    fields::check_arg(&info, field, target)?;
     if let Some(op) = op {
         // Plugin fields are strings (PT_CHARBUF): libs `flt_is_comparable_string` has no
         // binary operators.
