@@ -295,3 +295,34 @@ fn non_utf8_lines_are_invalid_and_skipped() {
         "{diag}"
     );
 }
+
+#[test]
+fn pretty_event_lists_stream_their_items() {
+    let e: serde_json::Value = serde_json::from_str(&priv_event()).unwrap();
+    let item = serde_json::to_string_pretty(&e)
+        .unwrap()
+        .replacen("\"kind\": \"Event\",", "", 1);
+    let list = format!("{{\n  \"kind\": \"EventList\",\n  \"apiVersion\": \"audit.k8s.io/v1\",\n  \"items\": [\n{item},\n{item}\n  ]\n}}\n");
+    let (mut raw, mut parsed) = (0, 0);
+    let k = read_events(list.as_bytes(), &mut |it| {
+        match it {
+            Item::Raw { in_list: true, .. } => raw += 1,
+            Item::Parsed { in_list: true, .. } => parsed += 1,
+            _ => panic!("unexpected item"),
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!((k, raw, parsed), (InputKind::EventList, 2, 0));
+    let (_, _, s) = run(&list);
+    assert_eq!((s.events, s.invalid_events, s.alerts), (2, 0, 4));
+    // `items` before `kind`: collected whole, same result.
+    let late = format!(
+        "{{\n  \"apiVersion\": \"audit.k8s.io/v1\",\n  \"items\": [\n{item},\n{item}\n  ],\n  \"kind\": \"EventList\"\n}}\n"
+    );
+    let (_, _, s) = run(&late);
+    assert_eq!((s.events, s.invalid_events, s.alerts), (2, 0, 4));
+    // Broken pretty JSON is reported, not a crash.
+    let (_, diag, s) = run("{\n  \"kind\": \"Event\",\n  oops\n}\n");
+    assert_eq!(s.invalid_events, 1, "{diag}");
+}

@@ -400,7 +400,12 @@ fn legacy_values_parse_like_stoll() {
 fn regex_dialect_close_to_re2() {
     let ev = event(r#"{"containers":[],"serviceAccountName":"a/b-c_1"}"#);
     let sa = "json.value[/requestObject/spec/serviceAccountName]";
-    for re in [r"a\\/b-c_1", r"[a-z]/[bc\\-]+_\\d", r"(?i)A/B.*", r"a.{3}c_[0-9]{1,3}"] {
+    for re in [
+        r"a\\/b-c_1",
+        r"[a-z]/[bc\\-]+_\\d",
+        r"(?i)A/B.*",
+        r"a.{3}c_[0-9]{1,3}",
+    ] {
         assert!(fires(Falco, &format!("{sa} regex '{re}'"), &ev), "{re}");
     }
 }

@@ -5,7 +5,13 @@ use super::{Item, Sink};
 use std::io::{self, BufRead};
 
 /// Streams the elements of a top-level JSON array (the `[` already consumed).
-pub fn read_array(input: &mut impl BufRead, line: &mut usize, f: &mut Sink) -> io::Result<()> {
+/// `in_list`: the array is an `EventList`'s `items` (elements need no `kind: Event`).
+pub fn read_array(
+    input: &mut impl BufRead,
+    line: &mut usize,
+    in_list: bool,
+    f: &mut Sink,
+) -> io::Result<()> {
     let mut elem: Vec<u8> = Vec::new();
     let (mut depth, mut in_str, mut esc) = (0usize, false, false);
     let mut start_line = *line;
@@ -50,7 +56,7 @@ pub fn read_array(input: &mut impl BufRead, line: &mut usize, f: &mut Sink) -> i
                     f(Item::Raw {
                         line: start_line,
                         text: t,
-                        in_list: false,
+                        in_list,
                     })?;
                 }
                 elem.clear();

@@ -4,12 +4,13 @@
 
 mod array;
 mod manifest;
+mod object;
 
 use super::json::Json;
 use array::read_array;
 pub use manifest::wrap_pod;
 use manifest::{emit_manifest, read_manifests};
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 
 /// What the input turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +54,7 @@ pub fn read_events(mut input: impl BufRead, f: &mut Sink) -> io::Result<InputKin
     match first {
         b'[' => {
             input.consume(1);
-            read_array(&mut input, &mut line_no, f)?;
+            read_array(&mut input, &mut line_no, false, f)?;
             Ok(InputKind::JsonArray)
         }
         b'{' => read_object_start(input, line_no, f),
@@ -119,7 +120,12 @@ fn read_object_start(
             }
         };
     }
-    // A multi-line (pretty-printed) document: read it whole.
+    // A multi-line (pretty-printed) JSON document: stream it member by member.
+    let after_brace = line.trim_start().trim_start_matches('{').trim_start();
+    if after_brace.is_empty() || after_brace.starts_with('"') {
+        let chained = io::Cursor::new(line.into_bytes()).chain(input);
+        return object::read_values(chained, line_no, f);
+    }
     let mut rest = String::new();
     input.read_to_string(&mut rest)?;
     let text = line + &rest;
