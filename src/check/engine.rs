@@ -204,6 +204,10 @@ impl Engine<'_> {
         out: &mut dyn Write,
         diag: &mut dyn Write,
     ) -> io::Result<()> {
+        if in_list && self.opts.target == Target::Legacy {
+            // The legacy engine rewrites `kind` on EventList items; see `parsed`.
+            return self.full(line, text, in_list, out, diag);
+        }
         if let Ok(head) = serde_json::from_str::<Head>(text) {
             if head.kind.as_deref() == Some("EventList") {
                 return self.full(line, text, in_list, out, diag);
