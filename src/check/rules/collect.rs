@@ -147,7 +147,8 @@ fn collect_rule(
         .ok_or_else(|| err(format!("Invalid priority '{priority_s}'")))?;
     let rule = CollectedRule {
         condition: need(&r.condition, "condition")?,
-        output: need(&r.output, "output")?,
+        // The reader trims the output of a new rule (falco `rule_loader_reader.cpp`).
+        output: need(&r.output, "output")?.trim().to_string(),
         desc: need(&r.desc, "desc")?,
         priority,
         source: r.source.clone().unwrap_or_else(|| "syscall".into()),
