@@ -334,3 +334,16 @@ fn lists_are_substituted_textually_like_falco() {
     let items: Vec<_> = w.iter().map(|w| (w.code, w.item.as_str())).collect();
     assert_eq!(items, [("LOAD_UNUSED_MACRO", "macro 'm'")]);
 }
+
+#[test]
+fn outputs_are_trimmed() {
+    let text = "- rule: r\n  desc: d\n  condition: ka.verb=get\n  output: >\n    hello\n    %ka.verb\n  priority: INFO\n  source: k8s_audit\n";
+    assert_eq!(
+        load(text, "t", Target::Falco)
+            .unwrap()
+            .rule("r")
+            .unwrap()
+            .output,
+        "hello %ka.verb"
+    );
+}
