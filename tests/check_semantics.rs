@@ -409,3 +409,20 @@ fn regex_dialect_close_to_re2() {
         assert!(fires(Falco, &format!("{sa} regex '{re}'"), &ev), "{re}");
     }
 }
+
+#[test]
+fn regex_perl_classes_are_ascii_like_re2() {
+    let ev = event(r#"{"containers":[],"serviceAccountName":"a\u0661 b_9"}"#);
+    let sa = "json.value[/requestObject/spec/serviceAccountName]";
+    assert!(!fires(Falco, &format!(r"{sa} regex 'a\\d.*'"), &ev));
+    assert!(fires(
+        Falco,
+        &format!(r"{sa} regex 'a\\D\\s\\w[\\w]\\d'"),
+        &ev
+    ));
+    assert!(fires(
+        Falco,
+        &format!(r"{sa} regex '[^\\d]+[[:digit:]]'"),
+        &ev
+    ));
+}

@@ -91,7 +91,7 @@ pub fn modern(op: Op, list: bool, values: &[String]) -> Result<Pred, String> {
         },
         // RE2 FullMatch: anchor both ends.
         Op::Regex => ModOp::Regex(
-            Regex::new(&format!("^(?:{})$", one()))
+            Regex::new(&format!("^(?:{})$", path::re2_ascii_classes(&one())))
                 .map_err(|e| format!("invalid regex '{}': {e}", one()))?,
         ),
     };

@@ -90,3 +90,64 @@ pub fn glob_regex(p: &str, icase: bool) -> Result<Regex, String> {
     r.push('$');
     Regex::new(&r).map_err(|e| format!("invalid glob '{p}': {e}"))
 }
+
+/// Rewrites Perl classes to RE2's ASCII meaning (`\d` = `[0-9]`, `\w` = `[0-9A-Za-z_]`,
+/// `\s` = `[\t\n\f\r ]`); the `regex` crate would read them as Unicode classes.
+pub fn re2_ascii_classes(re: &str) -> String {
+    let mut out = String::with_capacity(re.len());
+    let mut in_class = false;
+    let mut chars = re.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e @ ('d' | 'D' | 'w' | 'W' | 's' | 'S')) => {
+                    let set = match e.to_ascii_lowercase() {
+                        'd' => "0-9",
+                        'w' => "0-9A-Za-z_",
+                        _ => "\\t\\n\\x0C\\r ",
+                    };
+                    let neg = e.is_ascii_uppercase();
+                    if in_class && !neg {
+                        out.push_str(set);
+                    } else {
+                        out.push_str(if neg { "[^" } else { "[" });
+                        out.push_str(set);
+                        out.push(']');
+                    }
+                }
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(']');
+                    chars.next();
+                }
+            }
+            '[' if chars.peek() == Some(&':') => {
+                out.push('[');
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == ']' {
+                        break;
+                    }
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
