@@ -329,7 +329,9 @@ proptest! {
     }
 
     #[test]
-    fn parse_never_panics(s in "[ -~]{0,40}") {
+    fn parse_never_panics(s in "[ -~]{0,40}", u in "\\PC{0,30}") {
         let _ = parse(&s);
+        let _ = parse(&u);
+        let _ = parse(&format!("a.b in ({u}) and c.d[{u}] = '{u}'"));
     }
 }

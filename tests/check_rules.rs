@@ -347,3 +347,27 @@ fn outputs_are_trimmed() {
         "hello %ka.verb"
     );
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+    use pspconv::check::{run, CheckOptions};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn load_and_run(cond in "[ -~]{0,60}", out in "[ -~]{0,30}", ev in "\\PC{0,80}", legacy in any::<bool>()) {
+            let target = if legacy { Target::Legacy } else { Target::Falco };
+            let text = format!(
+                "- list: l\n  items: [a, b]\n- macro: m\n  condition: ka.verb=get\n- rule: r\n  desc: d\n  condition: {}\n  output: {}\n  priority: INFO\n  source: k8s_audit\n",
+                serde_json::to_string(&cond).unwrap(),
+                serde_json::to_string(&out).unwrap()
+            );
+            if let Ok(rs) = load(&text, "t", target) {
+                let opts = CheckOptions { target, ..CheckOptions::default() };
+                let (mut o, mut d) = (Vec::new(), Vec::new());
+                let _ = run(&rs, ev.as_bytes(), &opts, &mut o, &mut d);
+            }
+        }
+    }
+}
