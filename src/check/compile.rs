@@ -2,7 +2,7 @@
 //! shared extractor slots (each field is extracted at most once per event), operators into
 //! predicates, outputs into token lists, and a cheap guard per rule (see `guard`).
 
-use super::condition::{Expr, FieldRef, Op, Rhs, UnaryOp};
+use super::condition::{Expr, FieldRef, Rhs, UnaryOp};
 use super::fields::{self, Event, Extractor, Values};
 use super::guard::{self, Guard};
 use super::ops::{self, Pred};
@@ -293,9 +293,4 @@ fn output_fields_tokens(output: &str) -> Vec<RawTok> {
         toks.push(RawTok::Lit(lit));
     }
     toks
-}
-
-/// Whether `op` reads a list on its right-hand side.
-pub fn is_list_op(op: Op) -> bool {
-    op.takes_list()
 }
