@@ -35,9 +35,10 @@ fn rules() -> String {
 }
 
 fn log(target_bytes: usize) -> String {
-    let pod = std::fs::read_to_string(
-        "/work/shared/data/falco-psp-tests/trace_files/psp/privileged.json",
-    )
+    let pod = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/falco-psp-tests/trace_files/psp/privileged.json"
+    ))
     .unwrap();
     let pod = pod.trim();
     let other = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"0b5c1f4e-8a1d-4c1e-9a57-2d3f8c3e6b1a","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/kube-system/configmaps/kube-proxy","verb":"get","user":{"username":"system:node:node-1","groups":["system:nodes","system:authenticated"]},"sourceIPs":["10.0.0.12"],"userAgent":"kubelet/v1.24.3 (linux/amd64) kubernetes/aef86a9","objectRef":{"resource":"configmaps","namespace":"kube-system","name":"kube-proxy","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2022-08-01T10:00:00.000000Z","stageTimestamp":"2022-08-01T10:00:00.001000Z","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":""}}"#;

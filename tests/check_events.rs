@@ -4,7 +4,10 @@ use pspconv::check::events::{read_events, InputKind, Item};
 use pspconv::check::{self, CheckOptions, RuleMatching};
 use pspconv::Target;
 
-const PRIV: &str = "/work/shared/data/falco-psp-tests/trace_files/psp/privileged.json";
+const PRIV: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/falco-psp-tests/trace_files/psp/privileged.json"
+);
 
 fn priv_event() -> String {
     std::fs::read_to_string(PRIV).unwrap().trim().to_string()

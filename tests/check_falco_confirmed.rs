@@ -4,8 +4,10 @@
 use pspconv::check::{self, CheckOptions, RuleMatching};
 use pspconv::Target;
 
-const VANILLA: &str =
-    "/work/shared/data/falco-psp-tests/trace_files/psp/create_vanilla_nginx_deployment.json";
+const VANILLA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/falco-psp-tests/trace_files/psp/create_vanilla_nginx_deployment.json"
+);
 
 fn event(spec: &str, annotations: &str) -> String {
     format!(

@@ -5,7 +5,10 @@
 use pspconv::check::{self, CheckOptions, RuleMatching};
 use pspconv::Target;
 
-const TRACES: &str = "/work/shared/data/falco-psp-tests/trace_files/psp";
+const TRACES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/falco-psp-tests/trace_files/psp"
+);
 
 const HEADER: &str = r#"- required_engine_version: 5
 - list: p_psp_images

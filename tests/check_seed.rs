@@ -4,7 +4,10 @@ use pspconv::check::{self, CheckOptions, RuleMatching};
 use pspconv::Target;
 
 const SEED: &str = include_str!("check_fixtures/seed_legacy_rules.yaml");
-const TRACES: &str = "/work/shared/data/falco-psp-tests/trace_files/psp";
+const TRACES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/falco-psp-tests/trace_files/psp"
+);
 
 fn run(rules: &str, target: Target, events: &str) -> (String, check::Summary) {
     let rs = check::load(rules, "rules.yaml", target).unwrap();
@@ -75,7 +78,10 @@ fn seed_alert_text() {
 fn every_shared_trace_is_a_valid_event_for_both_targets() {
     let rules = "- rule: any\n  desc: d\n  condition: ka.verb exists\n  output: \"%ka.verb %ka.target.resource %ka.target.subresource\"\n  priority: DEBUG\n  source: k8s_audit\n";
     for dir in ["psp", "k8s_audit"] {
-        let path = format!("/work/shared/data/falco-psp-tests/trace_files/{dir}");
+        let path = format!(
+            "{}/../shared/data/falco-psp-tests/trace_files/{dir}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         for entry in std::fs::read_dir(&path).unwrap() {
             let p = entry.unwrap().path();
             if p.extension().and_then(|e| e.to_str()) != Some("json") {
