@@ -27,7 +27,12 @@ pub const GENERATOR: Generator = Generator {
 };
 
 fn generate(ctx: &Ctx) -> Vec<Item> {
-    let Some(list) = ctx.spec.allowed_csi_drivers.as_ref().filter(|l| !l.is_empty()) else {
+    let Some(list) = ctx
+        .spec
+        .allowed_csi_drivers
+        .as_ref()
+        .filter(|l| !l.is_empty())
+    else {
         return Vec::new();
     };
     if !ctx.opts.sources.k8s_audit() {

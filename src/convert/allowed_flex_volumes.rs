@@ -29,7 +29,12 @@ pub const GENERATOR: Generator = Generator {
 const DRIVERS: &str = "ka.req.pod.volumes.flexvolume_driver";
 
 fn generate(ctx: &Ctx) -> Vec<Item> {
-    let Some(list) = ctx.spec.allowed_flex_volumes.as_ref().filter(|l| !l.is_empty()) else {
+    let Some(list) = ctx
+        .spec
+        .allowed_flex_volumes
+        .as_ref()
+        .filter(|l| !l.is_empty())
+    else {
         return Vec::new();
     };
     if !ctx.opts.sources.k8s_audit() {

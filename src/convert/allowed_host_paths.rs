@@ -47,7 +47,12 @@ const RO_MOUNTS: usize = 8;
 const MOUNT_KINDS: [&str; 2] = ["initContainers", "containers"];
 
 fn generate(ctx: &Ctx) -> Vec<Item> {
-    let Some(entries) = ctx.spec.allowed_host_paths.as_ref().filter(|e| !e.is_empty()) else {
+    let Some(entries) = ctx
+        .spec
+        .allowed_host_paths
+        .as_ref()
+        .filter(|e| !e.is_empty())
+    else {
         return Vec::new();
     };
     if !ctx.opts.sources.k8s_audit() {
@@ -58,11 +63,17 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
     // A read-only prefix matters only for paths no read-write prefix also matches.
     let ro: Vec<&AllowedHostPath> = ro
         .into_iter()
-        .filter(|r| !rw.iter().any(|w| has_path_prefix(&r.path_prefix, &w.path_prefix)))
+        .filter(|r| {
+            !rw.iter()
+                .any(|w| has_path_prefix(&r.path_prefix, &w.path_prefix))
+        })
         .collect();
     let matches = |i: usize, list: &[&AllowedHostPath]| {
         let path = volume_field(i, &["hostPath", "path"]);
-        Expr::or(list.iter().map(|e| path_has_prefix(path.clone(), &e.path_prefix)))
+        Expr::or(
+            list.iter()
+                .map(|e| path_has_prefix(path.clone(), &e.path_prefix)),
+        )
     };
     let all: Vec<&AllowedHostPath> = entries.iter().collect();
     let mut items = vec![ctx.banner("allowedHostPaths")];

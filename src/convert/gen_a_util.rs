@@ -24,7 +24,11 @@ pub fn strs(values: &[String]) -> Vec<Value> {
 /// `label=%json.value[<pointer>]` for a rule's output (`jevt.value` for legacy Falco). The
 /// pointer is written by pspconv, never taken from the input.
 pub fn out_field(ctx: &Ctx, label: &str, pointer: &str) -> String {
-    let name = if ctx.legacy() { "jevt.value" } else { "json.value" };
+    let name = if ctx.legacy() {
+        "jevt.value"
+    } else {
+        "json.value"
+    };
     format!("{label}=%{name}[{pointer}]")
 }
 
@@ -44,7 +48,11 @@ pub fn pod_annotation(key: &str) -> Field {
 
 /// `json.value[/requestObject/metadata/annotations]`: the whole map as compact JSON.
 pub fn pod_annotations() -> Field {
-    json_pointer("json.value", &["requestObject", "metadata", "annotations"], &[])
+    json_pointer(
+        "json.value",
+        &["requestObject", "metadata", "annotations"],
+        &[],
+    )
 }
 
 /// One slot of `spec.volumes`: `json.value[/requestObject/spec/volumes/<i>/<path...>]`.
@@ -132,9 +140,15 @@ mod tests {
         assert_eq!(permutations(&s(&["c6", "c0"]), 10).unwrap().len(), 2);
         assert_eq!(permutations(&s(&["a", "b", "c"]), 10).unwrap().len(), 6);
         assert_eq!(permutations(&s(&["a", "a", "b"]), 10).unwrap().len(), 3);
-        assert_eq!(permutations(&s(&[]), 10).unwrap(), vec![Vec::<String>::new()]);
+        assert_eq!(
+            permutations(&s(&[]), 10).unwrap(),
+            vec![Vec::<String>::new()]
+        );
         assert!(permutations(&s(&["a", "b", "c", "d"]), 23).is_none());
-        assert_eq!(permutations(&s(&["a", "b", "c", "d"]), 24).unwrap().len(), 24);
+        assert_eq!(
+            permutations(&s(&["a", "b", "c", "d"]), 24).unwrap().len(),
+            24
+        );
     }
 
     #[test]

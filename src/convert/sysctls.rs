@@ -58,7 +58,12 @@ fn matches_any(name: &Field, patterns: &[String]) -> Option<Option<Expr>> {
 }
 
 /// Violation of sysctl `name`: forbidden, or (when `unsafe_check`) neither safe nor allowed.
-fn violation(name: Field, forbidden: &[String], allowed: &[String], unsafe_check: bool) -> Option<Expr> {
+fn violation(
+    name: Field,
+    forbidden: &[String],
+    allowed: &[String],
+    unsafe_check: bool,
+) -> Option<Expr> {
     let mut alts = Vec::new();
     match matches_any(&name, forbidden) {
         Some(None) => return Some(Expr::exists(name)),
@@ -121,7 +126,11 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
             "sysctls",
             "pod with a forbidden or unsafe sysctl that is not allowed",
             violation,
-            &out_field(ctx, "sysctls", "/requestObject/spec/securityContext/sysctls"),
+            &out_field(
+                ctx,
+                "sysctls",
+                "/requestObject/spec/securityContext/sysctls",
+            ),
         ),
     ]
 }

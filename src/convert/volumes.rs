@@ -60,6 +60,11 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
     };
     vec![
         ctx.banner("volumes"),
-        ctx.k8s_rule("volumes", &what, violation, "volume_types=%ka.req.pod.volumes.volume_type"),
+        ctx.k8s_rule(
+            "volumes",
+            &what,
+            violation,
+            "volume_types=%ka.req.pod.volumes.volume_type",
+        ),
     ]
 }
