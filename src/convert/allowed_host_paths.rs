@@ -139,27 +139,39 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
             })
         }));
         // Past the window: a read-only volume beyond it, or one inside it with more containers
-        // or mounts than the window holds.
+        // or mounts than the window holds. Where the window is the whole bound, the general
+        // "too large" rule covers what lies past it.
         let mut more = Vec::new();
         for kind in MOUNT_KINDS {
-            more.push(ContainerRef { kind, index: nc }.present());
-            for index in 0..nc {
-                let idx = nm.to_string();
-                more.push(Expr::exists(
-                    ContainerRef { kind, index }.field(&["volumeMounts", &idx]),
-                ));
+            if nc < b.containers {
+                more.push(ContainerRef { kind, index: nc }.present());
+            } else {
+                ctx.note_bounded(Bounded::Containers(kind));
+            }
+            if nm < b.per_container {
+                for index in 0..nc {
+                    let idx = nm.to_string();
+                    more.push(Expr::exists(
+                        ContainerRef { kind, index }.field(&["volumeMounts", &idx]),
+                    ));
+                }
             }
         }
-        let beyond = Expr::or(
-            (nv..b.volumes)
-                .map(|i| Expr::macro_ref(ro_macro(i)))
-                .chain([Expr::and([
-                    Expr::or((0..nv).map(|i| Expr::macro_ref(ro_macro(i)))),
-                    Expr::or(more),
-                ])]),
-        );
-        too_large = Some(too_large_rule(ctx, beyond, (nv, nc, nm)));
-        ctx.note_bounded(Bounded::PerContainer(vec!["volumeMounts"]));
+        if nm == b.per_container {
+            ctx.note_bounded(Bounded::PerContainer(vec!["volumeMounts"]));
+        }
+        let mut beyond: Vec<Expr> = (nv..b.volumes)
+            .map(|i| Expr::macro_ref(ro_macro(i)))
+            .collect();
+        if !more.is_empty() {
+            beyond.push(Expr::and([
+                Expr::or((0..nv).map(|i| Expr::macro_ref(ro_macro(i)))),
+                Expr::or(more),
+            ]));
+        }
+        if !beyond.is_empty() {
+            too_large = Some(too_large_rule(ctx, Expr::or(beyond), (nv, nc, nm)));
+        }
         Expr::or([unlisted, writable])
     };
     let what = if ro.is_empty() {

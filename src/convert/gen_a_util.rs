@@ -151,6 +151,65 @@ mod tests {
         );
     }
 
+    /// Evaluates the single-field conditions built here, with current-Falco semantics (a
+    /// missing value makes every comparison false).
+    fn eval(e: &Expr, value: Option<&str>) -> bool {
+        match e {
+            Expr::And(v) => v.iter().all(|x| eval(x, value)),
+            Expr::Or(v) => v.iter().any(|x| eval(x, value)),
+            Expr::Not(x) => !eval(x, value),
+            Expr::Group(x) => eval(x, value),
+            Expr::Exists(_) => value.is_some(),
+            Expr::Cmp(_, op, Value::Str(rhs)) => value.is_some_and(|v| match op {
+                Op::Eq => v == rhs,
+                Op::StartsWith => v.starts_with(rhs.as_str()),
+                other => panic!("operator {other:?} not modelled"),
+            }),
+            Expr::List(_, Op::In, items) => {
+                value.is_some_and(|v| items.iter().any(|i| matches!(i, Value::Str(s) if s == v)))
+            }
+            other => panic!("node {other:?} not modelled"),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn host_path_condition_is_has_path_prefix(
+            path in "(/[a-c]{0,2}){1,4}/?", // never empty: the API requires a path
+            prefix in "(/[a-c]{0,2}){0,3}/{0,2}",
+        ) {
+            let prefix = if prefix.is_empty() { "/".to_string() } else { prefix };
+            let e = path_has_prefix(volume_field(0, &["hostPath", "path"]), &prefix);
+            proptest::prop_assert_eq!(
+                eval(&e, Some(&path)),
+                has_path_prefix(&path, &prefix),
+                "path {:?} prefix {:?}", path, prefix
+            );
+        }
+
+        #[test]
+        fn sysctl_patterns_match_like_psp(name in "[a-c.]{0,5}", pattern in "[a-c.]{0,4}[*]?") {
+            let field = volume_field(0, &["x"]);
+            let got = sysctl_pattern(field, &pattern).is_none_or(|e| eval(&e, Some(&name)));
+            let want = match pattern.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => name == pattern,
+            };
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn reference_prefix_matches_psp_examples() {
+        assert!(has_path_prefix("/foo", "/foo"));
+        assert!(has_path_prefix("/foo/", "/foo"));
+        assert!(has_path_prefix("/foo/bar", "/foo/"));
+        assert!(!has_path_prefix("/food", "/foo"));
+        assert!(has_path_prefix("/anything", "/"));
+        assert!(!has_path_prefix("/foo/", "/foo//"));
+        assert!(has_path_prefix("/foo//x", "/foo//"));
+    }
+
     #[test]
     fn host_path_prefixes_follow_segments() {
         let f = volume_field(0, &["hostPath", "path"]);

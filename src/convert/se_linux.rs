@@ -144,6 +144,38 @@ fn level_spellings(level: &str) -> (Vec<String>, bool) {
 mod tests {
     use super::*;
 
+    /// PSP's `equalLevels`: equal strings, or equal sensitivity and equal sorted categories.
+    fn equal_levels(expected: &str, actual: &str) -> bool {
+        if expected == actual {
+            return true;
+        }
+        let (Some((es, ec)), Some((as_, ac))) = (expected.split_once(':'), actual.split_once(':'))
+        else {
+            return false;
+        };
+        fn sorted(c: &str) -> Vec<&str> {
+            let mut v: Vec<&str> = c.split(',').collect();
+            v.sort();
+            v
+        }
+        es == as_ && sorted(ec) == sorted(ac)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn spellings_are_equal_levels(
+            expected in "s[01](:c[0-2](,c[0-2]){0,3})?",
+            actual in "s[01](:c[0-2](,c[0-2]){0,3})?",
+        ) {
+            let (spellings, exhaustive) = level_spellings(&expected);
+            proptest::prop_assert!(exhaustive);
+            proptest::prop_assert_eq!(
+                spellings.contains(&actual),
+                equal_levels(&expected, &actual)
+            );
+        }
+    }
+
     #[test]
     fn levels_cover_category_orderings() {
         let (l, ok) = level_spellings("s0:c6,c0");

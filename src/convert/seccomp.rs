@@ -129,7 +129,13 @@ impl<'a> PodProfile<'a> {
     fn violation(&self, unset_ok: bool, ctx: &Ctx) -> Expr {
         let pa = pod_annotation(POD_KEY);
         let pa_set = Expr::and([Expr::exists(pa.clone()), Expr::not(eq_str(pa.clone(), ""))]);
-        let names = self.allowed.names();
+        // An empty annotation counts as unset, so "" need not be listed here.
+        let names: Vec<String> = self
+            .allowed
+            .names()
+            .into_iter()
+            .filter(|n| !n.is_empty())
+            .collect();
         let pa_bad = if names.is_empty() {
             pa_set.clone()
         } else {
@@ -141,9 +147,10 @@ impl<'a> PodProfile<'a> {
         let pf = spec_field(&["securityContext", "seccompProfile"]);
         let pf_type = sub(&pf, "type");
         let mut alts = vec![pa_bad];
-        if let Some(bad) = self.field_violation(&pf) {
-            alts.push(Expr::and([Expr::not(pa_set.clone()), bad]));
-        }
+        alts.push(Expr::and([
+            Expr::not(pa_set.clone()),
+            self.field_violation(&pf),
+        ]));
         if !unset_ok {
             alts.push(Expr::and([
                 Expr::not(pa_set),
@@ -153,14 +160,14 @@ impl<'a> PodProfile<'a> {
         let containers: Vec<Expr> = ctx
             .containers(&CONTAINER_KINDS)
             .iter()
-            .filter_map(|c| self.field_violation(&c.field(&["securityContext", "seccompProfile"])))
+            .map(|c| self.field_violation(&c.field(&["securityContext", "seccompProfile"])))
             .collect();
         alts.extend(containers);
         Expr::or(alts)
     }
 
     /// The `seccompProfile` object at `base` translates to a profile that is not allowed.
-    fn field_violation(&self, base: &Field) -> Option<Expr> {
+    fn field_violation(&self, base: &Field) -> Expr {
         let ty = sub(base, "type");
         let mut alts = Vec::new();
         for (kind, profile) in [
@@ -190,7 +197,7 @@ impl<'a> PodProfile<'a> {
                 )),
             ])
         });
-        Some(Expr::or(alts))
+        Expr::or(alts)
     }
 }
 
