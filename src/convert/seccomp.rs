@@ -81,16 +81,17 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
     let allowed = Allowed(list);
     let default = ann.get(DEFAULT_KEY).cloned().unwrap_or_default();
     let pod = PodProfile::new(&allowed);
-    let admission = || Some(pod.violation(allowed.permits(&default), ctx));
-    let declared = || {
-        allowed
-            .0
-            .is_some()
-            .then(|| pod.violation(allowed.permits(""), ctx))
+    // The two modes differ only in whether an unset profile passes: PSP injects the default in
+    // `admission`; `declared` checks only a policy that lists allowed profiles.
+    let admission_ok = allowed.permits(&default);
+    let declared_ok = allowed.permits("");
+    let unset_ok = match (ctx.mode(), allowed.0.is_some()) {
+        (Mode::Admission, _) | (Mode::Strict, false) => admission_ok,
+        (Mode::Declared, true) => declared_ok,
+        (Mode::Declared, false) => return Vec::new(),
+        (Mode::Strict, true) => admission_ok && declared_ok,
     };
-    let Some(violation) = ctx.by_mode(admission(), declared()) else {
-        return Vec::new();
-    };
+    let violation = pod.violation(unset_ok, ctx);
     let what = match ctx.mode() {
         Mode::Declared => "pod with a seccomp profile that is not allowed",
         _ => "pod with a seccomp profile that is not allowed or may not be set",
