@@ -91,31 +91,31 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
     }
     let forbidden = ctx.spec.forbidden_sysctls.clone().unwrap_or_default();
     let allowed = ctx.spec.allowed_unsafe_sysctls.clone().unwrap_or_default();
-    let per_index = |forbidden: &[String], unsafe_check: bool| {
+    // declared checks only what the policy states; admission (and so strict) also needs every
+    // unsafe sysctl allowed, with or without the fields.
+    let (forbidden, unsafe_check): (&[String], bool) = match ctx.mode() {
+        super::Mode::Admission | super::Mode::Strict => (&forbidden, true),
+        super::Mode::Declared => (
+            if ctx.spec.forbidden_sysctls.is_some() {
+                &forbidden
+            } else {
+                &[]
+            },
+            ctx.spec.allowed_unsafe_sysctls.is_some(),
+        ),
+    };
+    let alts: Vec<Expr> = (0..ctx.opts.bounds.per_container)
+        .filter_map(|j| {
+            let idx = j.to_string();
+            let name = spec_field(&["securityContext", "sysctls", &idx, "name"]);
+            violation(name, forbidden, &allowed, unsafe_check)
+        })
+        .collect();
+    let violation = if alts.is_empty() {
+        None
+    } else {
         ctx.note_bounded(Bounded::PodList(vec!["securityContext", "sysctls"]));
-        let alts: Vec<Expr> = (0..ctx.opts.bounds.per_container)
-            .filter_map(|j| {
-                let idx = j.to_string();
-                let name = spec_field(&["securityContext", "sysctls", &idx, "name"]);
-                violation(name, forbidden, &allowed, unsafe_check)
-            })
-            .collect();
-        (!alts.is_empty()).then(|| Expr::or(alts))
-    };
-    let admission = || per_index(&forbidden, true);
-    let declared = || {
-        let stated_forbidden: &[String] = if ctx.spec.forbidden_sysctls.is_some() {
-            &forbidden
-        } else {
-            &[]
-        };
-        per_index(stated_forbidden, ctx.spec.allowed_unsafe_sysctls.is_some())
-    };
-    let violation = match ctx.mode() {
-        super::Mode::Admission => admission(),
-        super::Mode::Declared => declared(),
-        // admission reports every sysctl declared does (and unset lists forbid more).
-        super::Mode::Strict => admission(),
+        Some(Expr::or(alts))
     };
     let Some(violation) = violation else {
         return Vec::new();
