@@ -655,6 +655,12 @@ fn seccomp_pods() -> Vec<Pod> {
             ),
         ),
         pod(
+            "init-unconfined",
+            NONE,
+            json!({"securityContext": sp("RuntimeDefault"),
+                   "initContainers": [c("i", sp("Unconfined"))], "containers": plain()}),
+        ),
+        pod(
             "local-ok",
             NONE,
             pod_sc(json!({}), vec![c("a", local("audit.json"))]),
@@ -687,6 +693,7 @@ fn seccomp_allowed_with_unset() {
         &[
             ("ann-unconfined", ALL),
             ("2nd-unconfined", ALL),
+            ("init-unconfined", ALL),
             ("local-other", ALL),
         ],
     );
@@ -705,6 +712,7 @@ fn seccomp_allowed_without_unset() {
             ("unset", ALL),
             ("ann-unconfined", ALL),
             ("2nd-unconfined", ALL),
+            ("init-unconfined", ALL),
             ("local-ok", ALL),
             ("local-other", ALL),
         ],
@@ -721,6 +729,7 @@ fn seccomp_allowed_without_unset() {
             ("unset", "DS"),
             ("ann-unconfined", ALL),
             ("2nd-unconfined", ALL),
+            ("init-unconfined", ALL),
             ("local-ok", ALL),
             ("local-other", ALL),
         ],
@@ -737,6 +746,7 @@ fn seccomp_without_annotations() {
         "ann-unconfined",
         "field-runtime",
         "2nd-unconfined",
+        "init-unconfined",
         "local-ok",
         "local-other",
     ]

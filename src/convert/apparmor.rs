@@ -19,10 +19,12 @@
 //! `{"container.apparmor...` or `,"container.apparmor...`, which only a key can produce (a `"`
 //! inside a JSON string value is escaped).
 //!
-//! **Limits.** A profile that is set but not listed is not reported, and an unset profile is
+//! **Limits.** A profile that is set but not listed is not reported. An unset profile is
 //! missed when the container's name happens to occur elsewhere in the annotations while another
-//! container has an AppArmor annotation (legacy Falco: whenever any container has one). The
-//! output says so in a comment and a warning.
+//! container has an AppArmor annotation (legacy Falco: whenever any container has one), and an
+//! annotation present with an empty value (which PSP treats as unset) is not reported. The
+//! output says so in a comment and a warning. (Falco 0.44's `concat()` transformer could build
+//! the annotation text to look for; pspconv does not use it yet.)
 
 use super::context::{Ctx, CONTAINER_KINDS};
 use super::gen_a_util::{out_field, pod_annotations};
