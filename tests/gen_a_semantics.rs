@@ -909,3 +909,72 @@ fn falco_psp_suite() {
     // volumes, allowedHostPaths, allowedFlexVolumes, allowedProcMountTypes, allowPrivilegeEscalation.
     assert_eq!(checked, 5 * 4);
 }
+
+/// Current Falco: a pod whose read-only host path lies past the pairwise window gets the
+/// NOTICE rule instead of a silent pass; other pods do not.
+#[test]
+fn allowed_host_paths_window() {
+    let p = psp("  volumes: ['*']\n  allowedHostPaths:\n  - {pathPrefix: /usr, readOnly: true}\n");
+    let empties = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({"name": format!("e{i}"), "emptyDir": {}}))
+            .collect()
+    };
+    let mut late = empties(9);
+    late.push(json!({"name": "h", "hostPath": {"path": "/usr/share"}}));
+    let mut many_mounts: Vec<Value> = (0..9)
+        .map(|i| json!({"name": format!("e{i}"), "mountPath": format!("/e{i}")}))
+        .collect();
+    many_mounts.push(json!({"name": "h", "mountPath": "/h"}));
+    let mut with_host = empties(9);
+    with_host.insert(0, json!({"name": "h", "hostPath": {"path": "/usr/share"}}));
+    let mut ctr = c("a", Value::Null);
+    ctr["volumeMounts"] = json!(many_mounts);
+    let pods = [
+        pod(
+            "late-volume",
+            NONE,
+            json!({"containers": [c("a", Value::Null)], "volumes": late}),
+        ),
+        pod(
+            "many-mounts",
+            NONE,
+            json!({"containers": [ctr.clone()], "volumes": with_host}),
+        ),
+        pod(
+            "no-host-path",
+            NONE,
+            json!({"containers": [ctr], "volumes": empties(10)}),
+        ),
+    ];
+    let set = rules_for(&p, Target::Falco, Mode::Strict, &[]);
+    let events: Vec<String> = pods.iter().map(manifest).collect();
+    let copts = CheckOptions {
+        target: Target::Falco,
+        json: true,
+        rule_matching: RuleMatching::All,
+    };
+    let mut out = Vec::new();
+    check::run(
+        &set,
+        events.join("---\n").as_bytes(),
+        &copts,
+        &mut out,
+        &mut Vec::new(),
+    )
+    .unwrap();
+    let too_large: BTreeSet<String> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["rule"] == "PSP p Pod Too Large To Check (allowedHostPaths) K8s Audit")
+        .map(|v| {
+            v["output_fields"]["ka.resp.name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let want: BTreeSet<String> = ["late-volume", "many-mounts"].map(String::from).into();
+    assert_eq!(too_large, want);
+}

@@ -139,8 +139,8 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
             })
         }));
         // Past the window: a read-only volume beyond it, or one inside it with more containers
-        // or mounts than the window holds. Where the window is the whole bound, the general
-        // "too large" rule covers what lies past it.
+        // or mounts than the window holds. Containers past the whole bound are the general
+        // "too large" rule's; mounts are reported here, only for pods this check concerns.
         let mut more = Vec::new();
         for kind in MOUNT_KINDS {
             if nc < b.containers {
@@ -148,30 +148,22 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
             } else {
                 ctx.note_bounded(Bounded::Containers(kind));
             }
-            if nm < b.per_container {
-                for index in 0..nc {
-                    let idx = nm.to_string();
-                    more.push(Expr::exists(
-                        ContainerRef { kind, index }.field(&["volumeMounts", &idx]),
-                    ));
-                }
+            for index in 0..nc {
+                let idx = nm.to_string();
+                more.push(Expr::exists(
+                    ContainerRef { kind, index }.field(&["volumeMounts", &idx]),
+                ));
             }
         }
-        if nm == b.per_container {
-            ctx.note_bounded(Bounded::PerContainer(vec!["volumeMounts"]));
-        }
-        let mut beyond: Vec<Expr> = (nv..b.volumes)
-            .map(|i| Expr::macro_ref(ro_macro(i)))
-            .collect();
-        if !more.is_empty() {
-            beyond.push(Expr::and([
-                Expr::or((0..nv).map(|i| Expr::macro_ref(ro_macro(i)))),
-                Expr::or(more),
-            ]));
-        }
-        if !beyond.is_empty() {
-            too_large = Some(too_large_rule(ctx, Expr::or(beyond), (nv, nc, nm)));
-        }
+        let beyond = Expr::or(
+            (nv..b.volumes)
+                .map(|i| Expr::macro_ref(ro_macro(i)))
+                .chain([Expr::and([
+                    Expr::or((0..nv).map(|i| Expr::macro_ref(ro_macro(i)))),
+                    Expr::or(more),
+                ])]),
+        );
+        too_large = Some(too_large_rule(ctx, beyond, (nv, nc, nm)));
         Expr::or([unlisted, writable])
     };
     let what = if ro.is_empty() {
