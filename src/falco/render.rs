@@ -104,6 +104,12 @@ fn write_expr(out: &mut String, expr: &Expr, target: Target) -> Result<(), Unsaf
                 if i > 0 {
                     out.push_str(", ");
                 }
+                if matches!(v, Value::FieldRef(_)) {
+                    return Err(UnsafeValue {
+                        value: "val(...)".into(),
+                        reason: "Falco compares a field with another only as a single value, not in a list",
+                    });
+                }
                 write_value(out, v, target)?;
             }
             out.push(')');
