@@ -86,7 +86,13 @@ fn rules_for(psp: &str, target: Target, mode: Mode, val_subst: &[(&str, &str)]) 
             rules.replace_range(start..=end, "pspconv-test-absent");
         }
     }
-    check::load(&rules, "rules.yaml", target).unwrap_or_else(|e| panic!("{e}"))
+    let set = check::load(&rules, "rules.yaml", target).unwrap_or_else(|e| panic!("{e}"));
+    // SPEC §3: the current-Falco output loads without any warning.
+    if target == Target::Falco {
+        let warnings: Vec<String> = set.warnings.iter().map(|w| w.to_string()).collect();
+        assert!(warnings.is_empty(), "load warnings: {warnings:#?}");
+    }
+    set
 }
 
 /// Pods for which a rule whose name holds `Violation (<label>)` fired.
