@@ -164,6 +164,18 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
                 ])]),
         );
         too_large = Some(too_large_rule(ctx, beyond, (nv, nc, nm)));
+        // Outside every prefix: neither under read-only prefixes only (the macro) nor under a
+        // read-write one; written with the macros, which already hold the read-only prefixes.
+        let unlisted = Expr::or(volume_slots(ctx).map(|i| {
+            let mut parts = vec![
+                Expr::exists(volume_field(i, &["hostPath", "path"])),
+                Expr::not(Expr::macro_ref(ro_macro(i))),
+            ];
+            if !rw.is_empty() {
+                parts.push(Expr::not(matches(i, &rw)));
+            }
+            Expr::and(parts)
+        }));
         Expr::or([unlisted, writable])
     };
     let what = if ro.is_empty() {
