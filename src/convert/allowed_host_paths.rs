@@ -178,17 +178,17 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
         }));
         Expr::or([unlisted, writable])
     };
-    let what = if ro.is_empty() {
+    let what = if too_large.is_none() {
         "pod with a hostPath volume outside the allowed path prefixes"
     } else {
         "pod with a hostPath volume outside the allowed path prefixes or mounted writable under a read-only prefix"
     };
-    let fields = if ctx.legacy() {
-        ""
-    } else {
-        "host_paths=%ka.req.pod.volumes.hostpath"
-    };
-    items.push(ctx.k8s_rule("allowedHostPaths", what, violation, fields));
+    items.push(ctx.k8s_rule(
+        "allowedHostPaths",
+        what,
+        violation,
+        "host_paths=%ka.req.pod.volumes.hostpath",
+    ));
     items.extend(too_large);
     items
 }
