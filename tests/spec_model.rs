@@ -23,13 +23,12 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{fired_on, load, pod_event, rules_for, MODES};
-use proptest::collection::vec;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use pspconv::convert::{Mode, GENERATORS};
 use pspconv::Target;
 use types::{group_rule_name, Pod, Psp, SeLinuxStrategy, UserRule};
 
-/// Cases per target; each case is one policy, converted in three modes, and 1 to 3 pods.
+/// Cases per target; each case is one policy, converted in three modes, and 1 to 6 pods (loading rules costs far more than running them).
 const CASES: u32 = 64;
 
 /// Properties whose rules exist: those of the registered generators.
@@ -72,7 +71,7 @@ fn agree_on(target: Target) {
         ..Config::default()
     };
     let mut runner = TestRunner::new(config);
-    let result = runner.run(&(gen::psp(), vec(gen::pod(), 1..=3)), |(psp, pods)| {
+    let result = runner.run(&gen::case(6), |(psp, pods)| {
         agree(target, &enabled, &psp, &pods, &mut coverage.borrow_mut())
     });
     if let Err(e) = result {

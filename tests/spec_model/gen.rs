@@ -96,8 +96,12 @@ const SYSCTL_PATTERNS: [&str; 7] = [
     "kernel.msgmax",
     "*",
 ];
-const SYSCTLS: [&str; 8] = [
+/// Names as PSP compared them: raw, so the slash spelling of a safe sysctl is not safe.
+const SYSCTLS: [&str; 11] = [
     "kernel.shm_rmid_forced",
+    "kernel/shm_rmid_forced",
+    "kernel.shm",
+    "net",
     "net.ipv4.tcp_syncookies",
     "net.ipv4.ip_unprivileged_port_start",
     "kernel.shmmax",
@@ -165,6 +169,23 @@ fn se_linux_options() -> impl Strategy<Value = SeLinux> {
             type_,
             level,
         })
+}
+
+/// Pod SELinux options: random, or (since a random match is rare) the policy's own, as given
+/// or with the level's categories reordered (`s0:c6,c0` for `s0:c0,c6`: still equal).
+fn pod_se_linux(policy: Option<SeLinux>) -> BoxedStrategy<SeLinux> {
+    match policy {
+        None => se_linux_options().boxed(),
+        Some(o) => {
+            let mut reordered = o.clone();
+            reordered.level = match o.level {
+                Some("s0:c0,c6") => Some("s0:c6,c0"),
+                Some("s0:c6,c0") => Some("s0:c0,c6"),
+                other => other,
+            };
+            prop_oneof![2 => se_linux_options(), 1 => Just(o), 1 => Just(reordered)].boxed()
+        }
+    }
 }
 
 fn user_strategy() -> impl Strategy<Value = UserStrategy> {
@@ -260,8 +281,8 @@ pub fn psp() -> impl Strategy<Value = Psp> {
         half(vec(select(PORT_RANGES.to_vec()), 0..=2)),
         half(some_of(PSP_VOLUMES, 4)),
         half(vec(host_path_rule(), 0..=3)),
-        half(some_of(FLEX_DRIVERS, 2)),
-        half(some_of(CSI_DRIVERS, 2)),
+        half(subsequence(FLEX_DRIVERS.to_vec(), 1..=2)),
+        half(subsequence(CSI_DRIVERS.to_vec(), 1..=2)),
     );
     let caps = (
         half(some_of(ALLOWED_CAPS, 3)),
@@ -397,7 +418,7 @@ fn mount() -> impl Strategy<Value = Mount> {
     (0..8usize, half(any::<bool>())).prop_map(|(volume, read_only)| Mount { volume, read_only })
 }
 
-fn container() -> impl Strategy<Value = Container> {
+fn container(se_linux: Option<SeLinux>) -> impl Strategy<Value = Container> {
     let security = (
         sparse(any::<bool>()),
         option::weighted(0.5, any::<bool>()),
@@ -406,11 +427,11 @@ fn container() -> impl Strategy<Value = Container> {
         sparse(select(IDS.to_vec())),
         sparse(select(IDS.to_vec())),
         sparse(any::<bool>()),
-        sparse(se_linux_options()),
+        sparse(pod_se_linux(se_linux)),
         any::<bool>(),
     );
     let rest = (
-        sparse(some_of(ADD_CAPS, 2)),
+        option::weighted(0.4, some_of(ADD_CAPS, 2)),
         option::weighted(0.4, some_of(DROP_CAPS, 2)),
         prop_oneof![2 => Just(Vec::new()), 1 => vec(port(), 1..=2)],
         prop_oneof![1 => Just(Vec::new()), 1 => vec(mount(), 1..=2)],
@@ -441,12 +462,23 @@ fn volume() -> impl Strategy<Value = VolumeSource> {
     prop_oneof![
         3 => select(POD_VOLUMES.to_vec()).prop_map(VolumeSource::Plain),
         3 => select(HOST_PATHS.to_vec()).prop_map(VolumeSource::HostPath),
-        1 => select(FLEX_DRIVERS.to_vec()).prop_map(VolumeSource::Flex),
-        1 => select(CSI_DRIVERS.to_vec()).prop_map(VolumeSource::Csi),
+        2 => select(FLEX_DRIVERS.to_vec()).prop_map(VolumeSource::Flex),
+        2 => select(CSI_DRIVERS.to_vec()).prop_map(VolumeSource::Csi),
     ]
 }
 
-pub fn pod() -> impl Strategy<Value = Pod> {
+/// A policy and 1 to `max` pods to check against it.
+pub fn case(max: usize) -> impl Strategy<Value = (Psp, Vec<Pod>)> {
+    psp().prop_flat_map(move |psp| {
+        let se_linux = match &psp.se_linux {
+            Some(SeLinuxStrategy::MustRunAs(o)) => Some(o.clone()),
+            _ => None,
+        };
+        (Just(psp), vec(pod(se_linux), 1..=max))
+    })
+}
+
+pub fn pod(se_linux: Option<SeLinux>) -> impl Strategy<Value = Pod> {
     let namespaces = (
         sparse(any::<bool>()),
         sparse(any::<bool>()),
@@ -456,17 +488,17 @@ pub fn pod() -> impl Strategy<Value = Pod> {
         sparse(select(IDS.to_vec())),
         sparse(select(IDS.to_vec())),
         sparse(any::<bool>()),
-        sparse(select(IDS.to_vec())),
-        sparse(vec(select(IDS.to_vec()), 0..=3)),
-        sparse(se_linux_options()),
+        option::weighted(0.5, select(IDS.to_vec())),
+        option::weighted(0.5, vec(select(IDS.to_vec()), 0..=3)),
+        sparse(pod_se_linux(se_linux.clone())),
         sparse(vec(select(SYSCTLS.to_vec()), 0..=3)),
         sparse(seccomp()),
         sparse(select(POD_RUNTIME_CLASSES.to_vec())),
     );
     let containers = (
-        prop_oneof![2 => Just(Vec::new()), 1 => vec(container(), 1..=2)],
-        vec(container(), 1..=2),
-        prop_oneof![3 => Just(Vec::new()), 1 => vec(container(), 1..=2)],
+        prop_oneof![2 => Just(Vec::new()), 1 => vec(container(se_linux.clone()), 1..=2)],
+        vec(container(se_linux.clone()), 1..=2),
+        prop_oneof![3 => Just(Vec::new()), 1 => vec(container(se_linux), 1..=2)],
         vec(volume(), 0..=4),
     );
     (namespaces, security, containers).prop_map(|(n, s, c)| {
