@@ -13,6 +13,7 @@ mod overflow;
 mod preamble;
 mod privileged;
 mod read_only_root_filesystem;
+pub mod ranges;
 
 pub use context::{Bounds, ContainerRef, Ctx, CONTAINER_KINDS};
 pub use naming::safe_name;
