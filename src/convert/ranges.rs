@@ -37,10 +37,7 @@ pub fn merge(ranges: impl IntoIterator<Item = NumRange>) -> Vec<NumRange> {
             match last.hi {
                 None => continue,
                 Some(h) if r.lo <= h.saturating_add(1) => {
-                    last.hi = match r.hi {
-                        None => None,
-                        Some(rh) => Some(rh.max(h)),
-                    };
+                    last.hi = r.hi.map(|rh| rh.max(h));
                     continue;
                 }
                 _ => {}
@@ -68,10 +65,7 @@ pub fn complement(ranges: &[NumRange], lo: u64, hi: Option<u64>) -> Vec<NumRange
                 hi: Some(r.lo - 1),
             });
         }
-        next = match r.hi {
-            None => None,
-            Some(rh) => Some(start.max(rh + 1)),
-        };
+        next = r.hi.map(|rh| start.max(rh + 1));
     }
     if let Some(start) = next {
         if hi.is_none_or(|h| start <= h) {
@@ -267,13 +261,7 @@ mod tests {
             ["[1-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]"]
         );
         assert_eq!(
-            regexes(
-                &[NumRange {
-                    lo: 100,
-                    hi: None
-                }],
-                255
-            ),
+            regexes(&[NumRange { lo: 100, hi: None }], 255),
             ["[1-9][0-9]{2,}"]
         );
         assert_eq!(
@@ -299,24 +287,38 @@ mod tests {
                 NumRange { lo: 61, hi: None }
             ]
         );
-        assert_eq!(
-            complement(&[NumRange::new(0, 65535)], 1, Some(65535)),
-            []
-        );
+        assert_eq!(complement(&[NumRange::new(0, 65535)], 1, Some(65535)), []);
         assert_eq!(legacy_pairs(&m), ["10:41", "50:60"]);
     }
 
     #[test]
     fn exhaustive_small() {
-        for lo in (0..1100u64).step_by(7).chain([0, 1, 9, 10, 99, 100, 999, 1000]) {
-            for hi in [lo, lo + 1, lo + 9, lo + 10, lo + 95, lo + 900, 999, 1000, 1099] {
+        for lo in (0..1100u64)
+            .step_by(7)
+            .chain([0, 1, 9, 10, 99, 100, 999, 1000])
+        {
+            for hi in [
+                lo,
+                lo + 1,
+                lo + 9,
+                lo + 10,
+                lo + 95,
+                lo + 900,
+                999,
+                1000,
+                1099,
+            ] {
                 if hi < lo {
                     continue;
                 }
                 let res = regexes(&[NumRange::new(lo, hi)], 255);
                 let re = compile(&res);
                 for n in 0..1200u64 {
-                    assert_eq!(re.is_match(&n.to_string()), (lo..=hi).contains(&n), "{lo}-{hi} {n} {res:?}");
+                    assert_eq!(
+                        re.is_match(&n.to_string()),
+                        (lo..=hi).contains(&n),
+                        "{lo}-{hi} {n} {res:?}"
+                    );
                 }
                 assert!(!re.is_match(&format!("0{lo}")));
             }
