@@ -74,8 +74,14 @@ pub struct PathError {
     pub error: YamlError,
 }
 
+/// `{apiVersion, kind, metadata, items: [T]}` as `kubectl get -o yaml` prints it.
 #[derive(serde::Deserialize)]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase")]
 struct ListOf<T> {
+    api_version: Option<Value>,
+    kind: Option<Value>,
+    metadata: Option<Value>,
     items: Vec<T>,
 }
 
