@@ -96,20 +96,12 @@ pub fn effective_id_violation(
 
 /// Current Falco only: the compact JSON in `field` (an array of numbers, or of port objects)
 /// holds, right after `before` (a regex fragment such as `"hostPort":` or `[^0-9]`), a number
-/// that is not in `allowed` within `domain`. The json plugin prints non-string values as
+/// of at least `lo` that is not in `allowed`, or a negative number. The json plugin prints non-string values as
 /// compact JSON (`[10,20]`, `[{"containerPort":80,"hostPort":8080}]`), and a `"` inside a string
 /// is always escaped, so `"hostPort":` cannot be faked by a string's content. Classes avoid a
 /// literal `[`, which some regex dialects read as a nested class.
-pub fn json_has_number_outside(
-    field: &Field,
-    before: &str,
-    allowed: &[NumRange],
-    domain: (u64, Option<u64>),
-) -> Option<Expr> {
-    let bad = ranges::complement(allowed, domain.0, domain.1);
-    if bad.is_empty() {
-        return None;
-    }
+pub fn json_has_number_outside(field: &Field, before: &str, allowed: &[NumRange], lo: u64) -> Expr {
+    let bad = ranges::complement(allowed, lo, None);
     let mut alts: Vec<String> = ranges::merge(bad)
         .into_iter()
         .flat_map(ranges::alternatives)
@@ -118,9 +110,11 @@ pub fn json_has_number_outside(
     alts.push("-[0-9]+".into());
     let wrap = |a: &str| format!(".*{before}({a})[^0-9].*");
     let budget = MAX_VALUE_BYTES - wrap("").len();
-    Some(Expr::or(ranges::chunk(&alts, budget).into_iter().map(
-        |a| Expr::cmp(field.clone(), Op::Regex, Value::Str(wrap(&a))),
-    )))
+    Expr::or(
+        ranges::chunk(&alts, budget)
+            .into_iter()
+            .map(|a| Expr::cmp(field.clone(), Op::Regex, Value::Str(wrap(&a)))),
+    )
 }
 
 /// The compact JSON array of strings in `field` contains exactly `item` (as a whole element).

@@ -55,34 +55,22 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
     allowed.push(NumRange::new(0, 0));
     let mut items = vec![ctx.banner("hostPorts")];
     let host_network = Expr::eq(spec_field(&["hostNetwork"]), Value::Word("true"));
+    if super::ranges::complement(&allowed, 1, Some(65535)).is_empty() {
+        items.push(Item::Comment {
+            lines: vec!["hostPorts: every port 1-65535 is allowed, nothing to check".into()],
+            banner: false,
+        });
+        return items;
+    }
     let violation = if ctx.legacy() {
         legacy_violation(ctx, &allowed, host_network)
     } else {
         let ports = |c: &ContainerRef, key: &str| {
-            json_has_number_outside(
-                &c.field(&["ports"]),
-                &format!("\"{key}\":"),
-                &allowed,
-                (1, Some(65535)),
-            )
+            json_has_number_outside(&c.field(&["ports"]), &format!("\"{key}\":"), &allowed, 1)
         };
-        let host_ports: Vec<Expr> = ctx
-            .containers(&CONTAINER_KINDS)
-            .iter()
-            .filter_map(|c| ports(c, "hostPort"))
-            .collect();
-        if host_ports.is_empty() {
-            items.push(Item::Comment {
-                lines: vec!["hostPorts: every port 1-65535 is allowed, nothing to check".into()],
-                banner: false,
-            });
-            return items;
-        }
-        let container_ports: Vec<Expr> = ctx
-            .containers(&CONTAINER_KINDS)
-            .iter()
-            .filter_map(|c| ports(c, "containerPort"))
-            .collect();
+        let slots = ctx.containers(&CONTAINER_KINDS);
+        let host_ports = slots.iter().map(|c| ports(c, "hostPort"));
+        let container_ports = slots.iter().map(|c| ports(c, "containerPort"));
         Expr::or([
             Expr::or(host_ports),
             Expr::and([host_network, Expr::or(container_ports)]),

@@ -63,9 +63,8 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
             &pod_security_field("supplementalGroups"),
             "[^0-9]",
             &ranges,
-            (0, None),
+            0,
         )
-        .expect("ID ranges are bounded, so their complement is not empty")
     };
     let unset_violates = rule == GroupRule::MustRunAs && ctx.mode() != Mode::Admission;
     let (what, violation) = if unset_violates {
