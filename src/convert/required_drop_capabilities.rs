@@ -18,8 +18,11 @@
 //! **Syscall rule.** Current Falco: a process starting in a scoped, non-privileged container
 //! holds one of the capabilities effectively (`thread.cap_effective`). A dropped capability
 //! leaves the container's bounding set, so no process can hold it: the container did not drop
-//! it (`ALL` listed: any effective capability). Legacy Falco: no rule (no
-//! `thread.cap_effective` before Falco 0.32).
+//! it (`ALL` listed: any capability). Runtimes apply `add` after `drop` (`drop: [ALL]`,
+//! `add: [NET_BIND_SERVICE]` keeps NET_BIND_SERVICE), so capabilities in `allowedCapabilities`
+//! or `defaultAddCapabilities` are not looked for. Like every syscall rule, it is the same in
+//! all modes: it reports a runtime state the policy, once applied, would not have allowed.
+//! Legacy Falco: no rule (no `thread.cap_effective` before Falco 0.32).
 //!
 //! **Limits.** A name containing a quote, backslash, space or non-ASCII character cannot be matched in the drop array's
 //! JSON text: the drop check is left out for it, with a warning. Containers and added
@@ -119,15 +122,22 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
     }
     if ctx.opts.sources.syscall() {
         let names: Vec<String> = required.iter().map(|c| runtime_name(c)).collect();
-        let caps: Vec<&str> = if names.iter().any(|n| n == "ALL") {
-            ALL_CAPS.to_vec()
-        } else {
-            ALL_CAPS
-                .iter()
-                .copied()
-                .filter(|c| names.iter().any(|n| n == c))
-                .collect()
-        };
+        // Runtimes apply `add` after `drop` (`drop: [ALL]` plus `add: [X]` leaves X), so a
+        // capability the pod may add is not evidence of a missing drop.
+        let addable: Vec<String> = ctx
+            .spec
+            .allowed_capabilities
+            .iter()
+            .chain(ctx.spec.default_add_capabilities.iter())
+            .flatten()
+            .map(|c| runtime_name(c))
+            .collect();
+        let all = names.iter().any(|n| n == "ALL");
+        let caps: Vec<&str> = ALL_CAPS
+            .iter()
+            .copied()
+            .filter(|c| (all || names.iter().any(|n| n == c)) && !addable.iter().any(|a| a == c))
+            .collect();
         if let Some(rule) = held_capability_rule(
             ctx,
             "requiredDropCapabilities",
