@@ -105,10 +105,12 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
                 })),
             ])
         });
-        let declared = (!matchable.is_empty()).then_some(not_dropped);
-        let violation = ctx
-            .by_mode(Some(adds), declared)
-            .expect("the admission side always exists");
+        // Declared mode checks what admission checks, plus the missing drops.
+        let violation = match ctx.mode() {
+            super::Mode::Admission => adds,
+            _ if matchable.is_empty() => adds,
+            super::Mode::Declared | super::Mode::Strict => Expr::or([adds, not_dropped]),
+        };
         items.push(ctx.k8s_rule(
             "requiredDropCapabilities",
             if ctx.mode() == super::Mode::Admission {
