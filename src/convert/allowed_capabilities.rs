@@ -215,7 +215,7 @@ pub fn held_capability_rule(ctx: &Ctx, label: &str, what: &str, caps: &[&str]) -
             )
         }))
     };
-    Some(ctx.syscall_rule(
+    let rule = ctx.syscall_rule(
         label,
         what,
         Expr::list(
@@ -227,7 +227,17 @@ pub fn held_capability_rule(ctx: &Ctx, label: &str, what: &str, caps: &[&str]) -
             Expr::not(Expr::eq(f("container.privileged"), Value::Word("true"))),
             held,
         ]),
-    ))
+    );
+    // Name the capabilities the process holds.
+    Some(match rule {
+        Item::Rule(mut r) => {
+            r.output = r
+                .output
+                .replacen(" (user=", " caps=%thread.cap_effective (user=", 1);
+            Item::Rule(r)
+        }
+        other => other,
+    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@
 //! and a range regex (current Falco: values are strings, `"2000" < "30"`), or range-aware
 //! `in ("min:max")` (legacy Falco).
 //!
-//! **Limits.** None beyond the targets' own: there is no syscall view of a volume's group.
+//! **Syscall rule.** None: a volume's group ownership is not a Falco field.
+//!
+//! **Limits.** None known: the field is one pod-level number, read by a single pointer.
 
 use super::context::Ctx;
 use super::gen_b_util::{id_ranges, pod_security_field, set_and_outside, unset_or_outside};

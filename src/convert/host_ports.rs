@@ -20,6 +20,9 @@
 //! Falco (no regex): per-index `jevt.value[.../ports/<j>/hostPort]` with range-aware
 //! `in ("min:max", ...)` items, plus `containerPort` under `hostNetwork: true`.
 //!
+//! **Syscall rule.** None: PSP judged the ports a pod declares, and a process of a
+//! `hostNetwork` pod can bind ports it never declared, which no admission check saw.
+//!
 //! **Limits.** Containers beyond the container bound (and, legacy only, ports beyond the
 //! per-container bound) are reported by the "too large" rule instead. Ranges covering every
 //! port (1-65535) leave nothing to check: a comment instead of a rule.

@@ -23,7 +23,8 @@
 //! outside the ranges (`MustRunAs`, numeric `>=`/`<=` on `user.uid`) or equal to 0
 //! (`MustRunAsNonRoot`). PSP fixed the UID of the container's first process; a later UID
 //! outside the policy means a setuid binary or an added `SETUID` capability got around it.
-//! Legacy Falco: `execve`, `setuid` exit events (`evt.dir=<`), as the seed's converter.
+//! Legacy Falco: `execve`, `setuid` exit events (`evt.dir=<`), as the seed's converter. The
+//! syscall rules are the same in every mode: a process's UID is what the policy, applied, fixed.
 //!
 //! **Limits.** The syscall rule sees host UIDs: pods in a user namespace (`hostUsers: false`)
 //! are misjudged. Containers beyond the container bound are reported by the "too large" rule.

@@ -15,8 +15,10 @@
 //! `not ... in ("min:max")`, guarded by the list's first element existing. Absent or empty:
 //! `json.value[.../supplementalGroups/0]` does not exist.
 //!
-//! **Limits.** None beyond the targets' own: there is no syscall rule (a process's
-//! supplementary groups are not a Falco field).
+//! **Syscall rule.** None: a process's supplementary groups are not a Falco field.
+//!
+//! **Limits.** The regex reads the list's compact JSON as the json plugin prints it; any list
+//! length is checked, with no bound.
 
 use super::context::Ctx;
 use super::gen_b_util::{id_ranges, json_has_number_outside, pod_security_field};
