@@ -10,11 +10,14 @@
 //! `defaultAddCapabilities`. `declared`: checked only when `allowedCapabilities` is present (an
 //! explicit `[]` allows only `defaultAddCapabilities`). `strict`: as `admission`.
 //!
-//! **K8s audit rule.** Per-index `json.value[/requestObject/spec/<kind>/<i>/securityContext/
-//! capabilities/add/<k>]` pointers (single-valued) with `exists` and `not ... in (<list>)`, the
-//! same tree for both targets. The k8saudit plugin's `ka.req.pod.containers.add_capabilities`
-//! yields one JSON-array string per container, so `in (SYS_TIME)` never matches it. When
-//! nothing may be added, index 0 existing is enough.
+//! **K8s audit rule.** The k8saudit plugin's `ka.req.pod.containers.add_capabilities` yields one
+//! JSON-array string per container, so `in (SYS_TIME)` never matches it. Current Falco: per
+//! container, the compact JSON of `json.value[/requestObject/spec/<kind>/<i>/securityContext/
+//! capabilities/add]` (e.g. `["NET_ADMIN","SYS_TIME"]`) must fully match a regex accepting only
+//! arrays of allowed names, `.("(NET_ADMIN|SYS_TIME)",?)*.`. Legacy Falco (no regex), and
+//! current Falco when that regex would be too long: per-index `.../add/<k>` pointers
+//! (single-valued) with `exists` and `not ... in (<list>)`. When nothing may be added, index 0
+//! existing is enough.
 //!
 //! **Syscall rule.** Current Falco: a process starting (`execve`, `execveat`) in a scoped,
 //! non-privileged container holds an effective capability (`thread.cap_effective`, e.g.
@@ -29,8 +32,8 @@
 //!
 //! **Limits.** The syscall rule misses an added capability that no process holds effectively
 //! (a non-root process without file capabilities), and would misfire on a runtime configured
-//! with extra default capabilities. Containers and capabilities beyond the bounds are reported
-//! by the "too large" rule.
+//! with extra default capabilities. Containers beyond the container bound, and (per-index form
+//! only) capabilities beyond the per-container bound, are reported by the "too large" rule.
 
 use super::context::{Bounded, Ctx, CONTAINER_KINDS};
 use super::{Generator, Mode};
@@ -127,9 +130,20 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
     let mut items = vec![ctx.banner("allowedCapabilities")];
     if ctx.opts.sources.k8s_audit() {
         let list = ctx.name("allowed_capabilities");
+        let whole_list = (!ctx.legacy())
+            .then(|| all_allowed_regex(&allowed))
+            .flatten();
         let violation = if allowed.is_empty() {
             ctx.any_container(&CONTAINER_KINDS, |c| {
                 Expr::exists(c.field(&["securityContext", "capabilities", "add", "0"]))
+            })
+        } else if let Some(re) = whole_list {
+            ctx.any_container(&CONTAINER_KINDS, |c| {
+                let add = c.field(&["securityContext", "capabilities", "add"]);
+                Expr::and([
+                    Expr::exists(add.clone()),
+                    Expr::not(Expr::cmp(add, Op::Regex, Value::Str(re.clone()))),
+                ])
             })
         } else {
             items.push(Item::List {
@@ -184,6 +198,25 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
         }
     }
     items
+}
+
+/// Current Falco: a regex that fully matches the compact JSON of an `add` array (e.g.
+/// `["NET_ADMIN","SYS_TIME"]`) exactly when every element is allowed, so one check per container
+/// covers any number of capabilities. The first and last `.` are the brackets (a literal `[`
+/// would need a backslash); each element must be a whole `"NAME"`, and a quote inside a JSON
+/// string is always escaped, so no element can pose as another. `None` when a name needs
+/// escaping or the regex would pass Falco's 255-byte limit (per-index checks then).
+fn all_allowed_regex(allowed: &[String]) -> Option<String> {
+    let plain = |c: &String| {
+        !c.is_empty()
+            && c.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+    };
+    if !allowed.iter().all(plain) {
+        return None;
+    }
+    let re = format!(".(\"({})\",?)*.", allowed.join("|"));
+    (re.len() <= crate::falco::render::MAX_VALUE_BYTES).then_some(re)
 }
 
 /// A syscall rule: a process starts in a scoped, non-privileged container holding one of
