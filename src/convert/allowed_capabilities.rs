@@ -121,7 +121,20 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
         return Vec::new();
     }
     if ctx.mode() == Mode::Declared && listed.is_none() {
-        return Vec::new();
+        // A policy that only adds capabilities states no limit on the pod's own adds.
+        return match &ctx.spec.default_add_capabilities {
+            Some(_) => vec![
+                ctx.banner("allowedCapabilities"),
+                Item::Comment {
+                    lines: vec![
+                        "allowedCapabilities is absent: declared mode does not check added capabilities".into(),
+                        "(defaultAddCapabilities only adds; admission and strict mode allow no others)".into(),
+                    ],
+                    banner: false,
+                },
+            ],
+            None => Vec::new(),
+        };
     }
     let mut allowed: Vec<String> = listed.cloned().unwrap_or_default();
     allowed.extend(ctx.spec.default_add_capabilities.iter().flatten().cloned());
