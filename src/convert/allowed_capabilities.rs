@@ -36,8 +36,9 @@
 //! only) capabilities beyond the per-container bound, are reported by the "too large" rule.
 
 use super::context::{Bounded, Ctx, CONTAINER_KINDS};
+use super::gen_b_util::{held_capability_rule, runtime_name, ALL_CAPS, RUNTIME_DEFAULT_CAPS};
 use super::{Generator, Mode};
-use crate::falco::expr::{Expr, Field, Op, Value};
+use crate::falco::expr::{Expr, Op, Value};
 use crate::falco::rules::Item;
 
 pub const GENERATOR: Generator = Generator {
@@ -45,75 +46,6 @@ pub const GENERATOR: Generator = Generator {
     doc: include_str!("allowed_capabilities.rs"),
     generate,
 };
-
-/// Capabilities Docker and containerd grant every container (CRI-O grants a subset).
-pub const RUNTIME_DEFAULT_CAPS: [&str; 14] = [
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FSETID",
-    "FOWNER",
-    "MKNOD",
-    "NET_RAW",
-    "SETGID",
-    "SETUID",
-    "SETFCAP",
-    "SETPCAP",
-    "NET_BIND_SERVICE",
-    "SYS_CHROOT",
-    "KILL",
-    "AUDIT_WRITE",
-];
-
-/// Every capability name libsinsp prints in `thread.cap_effective`, in bit order.
-pub const ALL_CAPS: [&str; 41] = [
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "DAC_READ_SEARCH",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "SETGID",
-    "SETUID",
-    "SETPCAP",
-    "LINUX_IMMUTABLE",
-    "NET_BIND_SERVICE",
-    "NET_BROADCAST",
-    "NET_ADMIN",
-    "NET_RAW",
-    "IPC_LOCK",
-    "IPC_OWNER",
-    "SYS_MODULE",
-    "SYS_RAWIO",
-    "SYS_CHROOT",
-    "SYS_PTRACE",
-    "SYS_PACCT",
-    "SYS_ADMIN",
-    "SYS_BOOT",
-    "SYS_NICE",
-    "SYS_RESOURCE",
-    "SYS_TIME",
-    "SYS_TTY_CONFIG",
-    "MKNOD",
-    "LEASE",
-    "AUDIT_WRITE",
-    "AUDIT_CONTROL",
-    "SETFCAP",
-    "MAC_OVERRIDE",
-    "MAC_ADMIN",
-    "SYSLOG",
-    "WAKE_ALARM",
-    "BLOCK_SUSPEND",
-    "AUDIT_READ",
-    "PERFMON",
-    "BPF",
-    "CHECKPOINT_RESTORE",
-];
-
-/// A capability as container runtimes read it: upper case, without `CAP_`.
-pub fn runtime_name(cap: &str) -> String {
-    let up = cap.to_ascii_uppercase();
-    up.strip_prefix("CAP_").map(str::to_string).unwrap_or(up)
-}
 
 fn generate(ctx: &Ctx) -> Vec<Item> {
     let listed = ctx.spec.allowed_capabilities.as_ref();
@@ -230,77 +162,4 @@ fn all_allowed_regex(allowed: &[String]) -> Option<String> {
     }
     let re = format!(".(\"({})\",?)*.", allowed.join("|"));
     (re.len() <= crate::falco::render::MAX_VALUE_BYTES).then_some(re)
-}
-
-/// A syscall rule: a process starts in a scoped, non-privileged container holding one of
-/// `caps` effectively. `None` when there is nothing to look for; a comment for legacy Falco.
-pub fn held_capability_rule(ctx: &Ctx, label: &str, what: &str, caps: &[&str]) -> Option<Item> {
-    if caps.is_empty() {
-        return None;
-    }
-    if ctx.legacy() {
-        return Some(ctx.cannot_express(
-            &format!("{label} (syscall)"),
-            "thread.cap_effective does not exist before Falco 0.32 (libs 0.7.0)",
-        ));
-    }
-    let f = Field::new;
-    let held = if caps.len() == ALL_CAPS.len() {
-        // Every name starts with CAP_: any effective capability at all.
-        Expr::cmp(
-            f("thread.cap_effective"),
-            Op::Contains,
-            Value::Str("CAP_".into()),
-        )
-    } else {
-        Expr::or(caps.iter().map(|c| {
-            Expr::cmp(
-                f("thread.cap_effective"),
-                Op::Contains,
-                Value::Str(format!("CAP_{c}")),
-            )
-        }))
-    };
-    let rule = ctx.syscall_rule(
-        label,
-        what,
-        Expr::list(
-            f("evt.type"),
-            Op::In,
-            vec![Value::Word("execve"), Value::Word("execveat")],
-        ),
-        Expr::and([
-            Expr::not(Expr::eq(f("container.privileged"), Value::Word("true"))),
-            held,
-        ]),
-    );
-    // Name the capabilities the process holds.
-    Some(match rule {
-        Item::Rule(mut r) => {
-            r.output = r
-                .output
-                .replacen(" (user=", " caps=%thread.cap_effective (user=", 1);
-            Item::Rule(r)
-        }
-        other => other,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_capability_name_contains_another() {
-        for a in ALL_CAPS {
-            for b in ALL_CAPS {
-                if a != b {
-                    assert!(!format!("CAP_{a}").contains(&format!("CAP_{b}")), "{a} {b}");
-                }
-            }
-        }
-        for d in RUNTIME_DEFAULT_CAPS {
-            assert!(ALL_CAPS.contains(&d));
-        }
-    }
 }

@@ -28,9 +28,8 @@
 //! JSON text: the drop check is left out for it, with a warning. Containers and added
 //! capabilities beyond the bounds are reported by the "too large" rule.
 
-use super::allowed_capabilities::{held_capability_rule, runtime_name, ALL_CAPS};
 use super::context::{Bounded, Ctx, CONTAINER_KINDS};
-use super::gen_b_util::json_array_contains;
+use super::gen_b_util::{held_capability_rule, json_array_contains, runtime_name, ALL_CAPS};
 use super::Generator;
 use crate::falco::expr::{Expr, Op, Value};
 use crate::falco::rules::Item;
