@@ -113,11 +113,11 @@ pub fn quoted(s: &[u8]) -> Option<usize> {
         if b == 0 {
             return None;
         }
-        if i > 0 && b == delim && prev != b'\\' {
+        // The opening delimiter never closes the string: `prev` starts as a backslash.
+        if b == delim && prev != b'\\' {
             return Some(i + 1);
         }
-        // The opening delimiter itself never closes the string: prev starts as '\\'.
-        prev = if i == 0 { b'\\' } else { b };
+        prev = b;
     }
     None
 }
