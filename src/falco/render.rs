@@ -244,6 +244,9 @@ pub fn is_bare_token(s: &str) -> bool {
         && !KEYWORDS.contains(&s.to_ascii_lowercase().as_str())
         && !s.contains("_psp_")
         && !s.starts_with('-')
+        // Falco 0.18-0.29 reads a leading number as a number token, so `30:40` or `1.2.3` bare
+        // would not parse: a value starting with a digit stays bare only if it is all digits.
+        && (!s.starts_with(|c: char| c.is_ascii_digit()) || s.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -267,6 +270,8 @@ mod tests {
         assert!(quote_value("back\\slash").is_err());
         assert!(quote_value(&"x".repeat(256)).is_err());
         assert_eq!(quote_value("").unwrap(), "\"\"");
+        assert_eq!(quote_value("30:40").unwrap(), "\"30:40\"");
+        assert_eq!(quote_value("1000").unwrap(), "1000");
     }
 
     #[test]
