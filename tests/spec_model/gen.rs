@@ -17,8 +17,11 @@ use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 
-const IDS: [i64; 11] = [0, 1, 29, 30, 40, 41, 300, 400, 1000, 65534, 100000];
-const ID_RANGES: [(i64, i64); 8] = [
+const IDS: [i64; 13] = [
+    0, 1, 29, 30, 40, 41, 300, 400, 1000, 65534, 65535, 100000, 2147483647,
+];
+const ID_RANGES: [(i64, i64); 9] = [
+    (65535, 2147483647),
     (0, 0),
     (1, 1),
     (29, 29),
@@ -153,7 +156,7 @@ fn some_of<const N: usize>(
 }
 
 fn ranges(min: usize) -> impl Strategy<Value = Ranges> {
-    vec(select(ID_RANGES.to_vec()), min..=2)
+    vec(select(ID_RANGES.to_vec()), min..=3)
 }
 
 fn se_linux_options() -> impl Strategy<Value = SeLinux> {
@@ -501,7 +504,7 @@ pub fn pod(se_linux: Option<SeLinux>) -> impl Strategy<Value = Pod> {
         prop_oneof![3 => Just(Vec::new()), 1 => vec(container(se_linux), 1..=2)],
         vec(volume(), 0..=4),
     );
-    (namespaces, security, containers).prop_map(|(n, s, c)| {
+    (namespaces, security, containers, any::<bool>()).prop_map(|(n, s, c, nested)| {
         let mut pod = Pod {
             host_network: n.0,
             host_pid: n.1,
@@ -520,15 +523,15 @@ pub fn pod(se_linux: Option<SeLinux>) -> impl Strategy<Value = Pod> {
             ephemeral: c.2,
             volumes: c.3,
         };
-        fix_pod(&mut pod);
+        fix_pod(&mut pod, nested);
         pod
     })
 }
 
 /// Names the containers and drops what the API server refuses: under `hostNetwork: true` a
 /// `hostPort` must be unset, 0 or the `containerPort`.
-pub fn fix_pod(pod: &mut Pod) {
-    pod.name_containers();
+pub fn fix_pod(pod: &mut Pod, nested_names: bool) {
+    pod.name_containers(nested_names);
     if pod.host_network == Some(true) {
         for c in pod
             .init

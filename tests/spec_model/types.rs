@@ -225,14 +225,23 @@ impl Pod {
         init.chain(regular).chain(ephemeral)
     }
 
-    pub fn name_containers(&mut self) {
+    /// Names the containers `init-0`, `app-0`, `debug-0`..., or (`nested`) `c`, `c1`, `c11`...:
+    /// each name inside the next and inside every `container.` annotation key, which is what
+    /// trips a rule that looks a container's name up in the annotations' text.
+    pub fn name_containers(&mut self, nested: bool) {
+        let mut n = 0;
         for (prefix, list) in [
             ("init", &mut self.init),
             ("app", &mut self.containers),
             ("debug", &mut self.ephemeral),
         ] {
             for (i, c) in list.iter_mut().enumerate() {
-                c.name = format!("{prefix}-{i}");
+                c.name = if nested {
+                    format!("c{}", "1".repeat(n))
+                } else {
+                    format!("{prefix}-{i}")
+                };
+                n += 1;
             }
         }
     }
