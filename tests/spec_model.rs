@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::{fired_on, load, pod_event, rules_for, MODES};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use pspconv::check::RuleSet;
 use pspconv::convert::{Mode, GENERATORS};
 use pspconv::Target;
 use types::{group_rule_name, Pod, Psp, SeLinuxStrategy, UserRule};
@@ -47,6 +48,14 @@ fn enabled() -> BTreeSet<&'static str> {
 /// never shows both outcomes is not really tested.
 type Coverage = BTreeMap<(&'static str, &'static str), (u32, u32)>;
 
+/// The rules of the last policy, per mode: shrinking a failure mostly changes the pods, and
+/// loading rules costs far more than running them.
+#[derive(Default)]
+struct RulesCache {
+    policy: String,
+    rules: Vec<RuleSet>,
+}
+
 #[test]
 fn current_falco_rules_agree_with_spec_model() {
     agree_on(Target::Falco);
@@ -60,6 +69,7 @@ fn legacy_rules_agree_with_spec_model() {
 fn agree_on(target: Target) {
     let enabled = enabled();
     let coverage = RefCell::new(Coverage::new());
+    let cache = RefCell::new(RulesCache::default());
     let config = Config {
         // PROPTEST_CASES overrides, for longer hunts.
         cases: std::env::var("PROPTEST_CASES")
@@ -72,7 +82,15 @@ fn agree_on(target: Target) {
     };
     let mut runner = TestRunner::new(config);
     let result = runner.run(&gen::case(6), |(psp, pods)| {
-        agree(target, &enabled, &psp, &pods, &mut coverage.borrow_mut())
+        let mut cache = cache.borrow_mut();
+        agree(
+            target,
+            &enabled,
+            &psp,
+            &pods,
+            &mut coverage.borrow_mut(),
+            &mut cache,
+        )
     });
     if let Err(e) = result {
         panic!("{target:?}: {e}");
@@ -97,13 +115,18 @@ fn agree(
     psp: &Psp,
     pods: &[Pod],
     coverage: &mut Coverage,
+    cache: &mut RulesCache,
 ) -> Result<(), TestCaseError> {
     let psp_text = serde_json::to_string_pretty(&psp.to_json()).unwrap();
-    for mode in MODES {
-        let rules = load(&rules_for(&psp_text, target, mode), target);
+    if cache.policy != psp_text {
+        let load_mode = |mode| load(&rules_for(&psp_text, target, mode), target);
+        cache.rules = MODES.map(load_mode).into();
+        cache.policy = psp_text.clone();
+    }
+    for (mode, rules) in MODES.into_iter().zip(&cache.rules) {
         for pod in pods {
             let event = pod_event(pod.spec_json(), pod.metadata_json());
-            let fired = fired_on(&rules, target, &event);
+            let fired = fired_on(rules, target, &event);
             let got =
                 fired_properties(&fired, psp).map_err(|e| fail(e, target, mode, &psp_text, pod))?;
             let mut want = BTreeSet::new();
