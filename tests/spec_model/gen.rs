@@ -504,7 +504,8 @@ pub fn pod(se_linux: Option<SeLinux>) -> impl Strategy<Value = Pod> {
         prop_oneof![3 => Just(Vec::new()), 1 => vec(container(se_linux), 1..=2)],
         vec(volume(), 0..=4),
     );
-    (namespaces, security, containers, any::<bool>()).prop_map(|(n, s, c, nested)| {
+    let shape = (any::<bool>(), any::<bool>());
+    (namespaces, security, containers, shape).prop_map(|(n, s, c, (nested, explicit_empty))| {
         let mut pod = Pod {
             host_network: n.0,
             host_pid: n.1,
@@ -522,6 +523,7 @@ pub fn pod(se_linux: Option<SeLinux>) -> impl Strategy<Value = Pod> {
             containers: c.1,
             ephemeral: c.2,
             volumes: c.3,
+            explicit_empty,
         };
         fix_pod(&mut pod, nested);
         pod

@@ -206,6 +206,9 @@ pub struct Pod {
     pub init: Vec<Container>,
     pub containers: Vec<Container>,
     pub ephemeral: Vec<Container>,
+    /// Write empty arrays and objects (`volumes: []`, `securityContext: {}`, `annotations: {}`,
+    /// `ports: []`...) where there is nothing to say, instead of leaving the key out.
+    pub explicit_empty: bool,
 }
 
 /// Which container array a container belongs to.
@@ -282,7 +285,7 @@ impl Pod {
         if let Some(p) = self.seccomp.and_then(Seccomp::field) {
             sc.insert("seccompProfile".into(), seccomp_field_json(p));
         }
-        if !sc.is_empty() {
+        if !sc.is_empty() || self.explicit_empty {
             spec.insert("securityContext".into(), Value::Object(sc));
         }
         for (key, list) in [
@@ -290,12 +293,12 @@ impl Pod {
             ("containers", &self.containers),
             ("ephemeralContainers", &self.ephemeral),
         ] {
-            if !list.is_empty() {
+            if !list.is_empty() || self.explicit_empty {
                 let items = list.iter().map(|c| self.container_json(c)).collect();
                 spec.insert(key.into(), Value::Array(items));
             }
         }
-        if !self.volumes.is_empty() {
+        if !self.volumes.is_empty() || self.explicit_empty {
             let items = self
                 .volumes
                 .iter()
@@ -309,7 +312,12 @@ impl Pod {
 
     /// `metadata` of the pod beyond name and namespace: the seccomp and AppArmor annotations.
     pub fn metadata_json(&self) -> Value {
-        json!({ "annotations": self.annotations() })
+        let annotations = self.annotations();
+        if annotations.is_empty() && !self.explicit_empty {
+            json!({})
+        } else {
+            json!({ "annotations": annotations })
+        }
     }
 
     pub fn annotations(&self) -> Map<String, Value> {
@@ -368,10 +376,10 @@ impl Pod {
         if let Some(p) = c.seccomp.and_then(Seccomp::field) {
             sc.insert("seccompProfile".into(), seccomp_field_json(p));
         }
-        if !sc.is_empty() || c.empty_security_context {
+        if !sc.is_empty() || c.empty_security_context || self.explicit_empty {
             o.insert("securityContext".into(), Value::Object(sc));
         }
-        if !c.ports.is_empty() {
+        if !c.ports.is_empty() || self.explicit_empty {
             let ports = c
                 .ports
                 .iter()
@@ -396,7 +404,7 @@ impl Pod {
                 Some(Value::Object(o))
             })
             .collect();
-        if !mounts.is_empty() {
+        if !mounts.is_empty() || self.explicit_empty {
             o.insert("volumeMounts".into(), Value::Array(mounts));
         }
         Value::Object(o)
