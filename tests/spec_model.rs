@@ -10,6 +10,8 @@
 //! model expects but did not fire ("missing") or that fired against the model ("extra").
 
 mod common;
+#[path = "spec_model/edges.rs"]
+mod edges;
 #[path = "spec_model/gen.rs"]
 mod gen;
 #[path = "spec_model/limits.rs"]
@@ -64,6 +66,29 @@ fn current_falco_rules_agree_with_spec_model() {
 #[test]
 fn legacy_rules_agree_with_spec_model() {
     agree_on(Target::Legacy);
+}
+
+#[test]
+fn edge_cases_agree_with_spec_model() {
+    let enabled = enabled();
+    for e in edges::edges() {
+        let got = MODES.map(|m| model::violates(e.property, m, &e.psp, &e.pod));
+        assert_eq!(got, e.verdict, "model on {:?}: {}", e.property, e.what);
+        for target in [Target::Falco, Target::Legacy] {
+            let mut cache = RulesCache::default();
+            let pods = [e.pod.clone()];
+            if let Err(err) = agree(
+                target,
+                &enabled,
+                &e.psp,
+                &pods,
+                &mut Coverage::new(),
+                &mut cache,
+            ) {
+                panic!("{}: {err}", e.what);
+            }
+        }
+    }
 }
 
 fn agree_on(target: Target) {

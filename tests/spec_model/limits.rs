@@ -18,7 +18,9 @@ pub fn expected(property: &str, target: Target, mode: Mode, psp: &Psp, pod: &Pod
         // privileged.rs "Limits": the legacy target checks regular containers only. The same
         // holds for readOnlyRootFilesystem (its doc: "Legacy Falco: the seed's `not
         // ka.req.pod.containers.read_only_fs in (true)`", a list field over `containers`),
-        // though its doc has no "Limits" section saying so.
+        // though its doc has no "Limits" section saying so (reported). Both could check init
+        // and ephemeral containers by per-index `jevt.value` pointers, as
+        // allowPrivilegeEscalation does on legacy.
         "privileged" | "readOnlyRootFilesystem" if legacy => {
             model::violates(property, mode, psp, &regular_only(pod))
         }
