@@ -40,8 +40,9 @@ const PORT_RANGES: [(i64, i64); 6] = [
     (0, 0),
     (1, 65535),
 ];
-const PSP_VOLUMES: [&str; 10] = [
+const PSP_VOLUMES: [&str; 11] = [
     "hostPath",
+    "ephemeral",
     "emptyDir",
     "secret",
     "configMap",
@@ -52,8 +53,11 @@ const PSP_VOLUMES: [&str; 10] = [
     "persistentVolumeClaim",
     "*",
 ];
-const POD_VOLUMES: [&str; 7] = [
+/// `image` (Kubernetes 1.31) is no PSP type: only `*` allows it.
+const POD_VOLUMES: [&str; 9] = [
     "emptyDir",
+    "ephemeral",
+    "image",
     "secret",
     "configMap",
     "cephfs",

@@ -626,6 +626,11 @@ fn volume_json(name: &str, v: &VolumeSource) -> Value {
         VolumeSource::Plain("cephfs") => json!({"monitors": ["10.0.0.1:6789"]}),
         VolumeSource::Plain("projected") => json!({"sources": [{"configMap": {"name": "cm"}}]}),
         VolumeSource::Plain("persistentVolumeClaim") => json!({"claimName": "claim"}),
+        VolumeSource::Plain("ephemeral") => json!({"volumeClaimTemplate": {"spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": "1Gi"}}
+        }}}),
+        VolumeSource::Plain("image") => json!({"reference": "registry:5000/data:1"}),
         VolumeSource::Plain("nfs") => json!({"server": "nfs.example.com", "path": "/export"}),
         VolumeSource::Plain(k) => panic!("no sample source for volume type {k:?}"),
         VolumeSource::HostPath(p) => json!({ "path": p }),
