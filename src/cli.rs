@@ -47,6 +47,25 @@ pub enum Command {
         /// A PSP property, e.g. privileged, hostPID, readOnlyRootFilesystem.
         property: Option<String>,
     },
+    /// Print a shell completion script (e.g. `pspconv completions bash > /etc/bash_completion.d/pspconv`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: ShellArg,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write pspconv.1, pspconv-convert-psp.1, ... into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Subcommand, Debug)]
@@ -177,11 +196,7 @@ pub fn output(path: Option<&str>) -> Output {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+        Err(e) => return usage_error(&e),
     };
     let reporter = app::Reporter::new(cli.quiet);
     let result = match cli.command {
@@ -197,6 +212,8 @@ pub fn main() -> ExitCode {
             &reporter,
         ),
         Command::Explain { property } => app::run_explain(property.as_deref()),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { dir } => man(dir.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -205,4 +222,87 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Help and version go to stdout (exit 0); usage errors are reported like every other error:
+/// `error: ...`, clap's tip and usage line, a hint, exit 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = crate::output::write_stdout(&e.render().to_string());
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `pspconv` alone: the help is the most useful answer, but the run did nothing.
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        _ => {}
+    }
+    let text = e.render().to_string();
+    let mut lines = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("For more information"));
+    let message = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    let details: Vec<String> = lines.map(|l| l.trim().to_string()).collect();
+    let command = usage_command(&details);
+    app::Reporter::new(false).usage(
+        &message,
+        &details,
+        &format!("run `{command} --help` for usage"),
+    );
+    ExitCode::from(2)
+}
+
+/// `pspconv convert psp` from clap's `Usage: pspconv convert psp [OPTIONS] ...` line.
+fn usage_command(details: &[String]) -> String {
+    details
+        .iter()
+        .find_map(|l| l.strip_prefix("Usage: "))
+        .map(|u| {
+            u.split_whitespace()
+                .take_while(|w| {
+                    w.starts_with(|c: char| c.is_ascii_lowercase())
+                        && w.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "pspconv".into())
+}
+
+fn completions(shell: ShellArg) -> anyhow::Result<ExitCode> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let shell = match shell {
+        ShellArg::Bash => Shell::Bash,
+        ShellArg::Zsh => Shell::Zsh,
+        ShellArg::Fish => Shell::Fish,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "pspconv", &mut out);
+    crate::output::write_stdout(&String::from_utf8_lossy(&out))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn man(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    match dir {
+        Some(dir) => clap_mangen::generate_to(cmd, dir)
+            .with_context(|| format!("cannot write man pages into {}", dir.display()))?,
+        None => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            crate::output::write_stdout(&String::from_utf8_lossy(&out))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
