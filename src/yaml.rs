@@ -142,6 +142,46 @@ pub fn check_nesting(text: &str) -> Result<(), YamlError> {
     Ok(())
 }
 
+/// The block-style key path leading to `line` (1-based), found from indentation alone, for
+/// syntax errors where the parser gives no path: `spec.fsGroup.rule`. Sequence items show as
+/// the key that holds them. Empty when no key is found.
+pub fn block_path_near(text: &str, line: usize) -> String {
+    let lines: Vec<&str> = text.lines().take(line).collect();
+    let mut keys: Vec<&str> = Vec::new();
+    let mut limit = usize::MAX;
+    for l in lines.iter().rev() {
+        if l.starts_with("---") {
+            break;
+        }
+        let body = l.trim_start_matches(' ');
+        let mut indent = l.len() - body.len();
+        let mut body = body;
+        while let Some(rest) = body.strip_prefix("- ") {
+            indent += 2 + rest.len() - rest.trim_start_matches(' ').len();
+            body = rest.trim_start_matches(' ');
+        }
+        if body.is_empty() || body.starts_with('#') || indent >= limit {
+            continue;
+        }
+        let Some((key, _)) = body.split_once(':') else {
+            continue;
+        };
+        let plain = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'));
+        if plain {
+            keys.push(key);
+            limit = indent;
+            if indent == 0 {
+                break;
+            }
+        }
+    }
+    keys.reverse();
+    keys.join(".")
+}
+
 /// Parses every document of a YAML (or JSON) stream into generic values.
 pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
     check_nesting(text)?;
@@ -433,5 +473,13 @@ mod tests {
         assert_eq!(s.locate(1, &[]), Some((4, 1)));
         assert_eq!(s.locate(1, &Seg::parse_path("spec.x[1]")), Some((6, 10)));
         assert_eq!(s.locate(1, &Seg::parse_path("spec.y")), Some((6, 3)));
+    }
+
+    #[test]
+    fn block_paths_follow_indentation() {
+        let text = "kind: A\nspec:\n  fsGroup:\n    ranges:\n    # c\n      - min: 1\n        max: `2\n";
+        assert_eq!(block_path_near(text, 7), "spec.fsGroup.ranges.max");
+        assert_eq!(block_path_near(text, 4), "spec.fsGroup.ranges");
+        assert_eq!(block_path_near("[", 1), "");
     }
 }

@@ -343,7 +343,10 @@ pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
         line: e.line,
         column: e.column,
         document: None,
-        path: String::new(),
+        path: match e.line {
+            Some(line) if !looks_json => crate::yaml::block_path_near(text, line),
+            _ => String::new(),
+        },
         message: format!(
             "invalid {}: {}",
             if looks_json { "JSON" } else { "YAML" },
