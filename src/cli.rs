@@ -47,7 +47,7 @@ pub enum Command {
         /// A PSP property, e.g. privileged, hostPID, readOnlyRootFilesystem.
         property: Option<String>,
     },
-    /// Print a shell completion script (e.g. `pspconv completions bash > /etc/bash_completion.d/pspconv`).
+    /// Print a shell completion script (bash, zsh or fish).
     Completions {
         /// The shell to complete for.
         #[arg(value_enum)]

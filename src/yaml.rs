@@ -477,7 +477,8 @@ mod tests {
 
     #[test]
     fn block_paths_follow_indentation() {
-        let text = "kind: A\nspec:\n  fsGroup:\n    ranges:\n    # c\n      - min: 1\n        max: `2\n";
+        let text =
+            "kind: A\nspec:\n  fsGroup:\n    ranges:\n    # c\n      - min: 1\n        max: `2\n";
         assert_eq!(block_path_near(text, 7), "spec.fsGroup.ranges.max");
         assert_eq!(block_path_near(text, 4), "spec.fsGroup.ranges");
         assert_eq!(block_path_near("[", 1), "");

@@ -49,10 +49,13 @@ fn run(file: &str) -> (i32, String, String) {
 
 #[test]
 fn valid_files_convert_for_every_target_and_mode() {
-    for path in corpus_files().iter().filter(|p| !name(p).contains("INVALID")) {
+    for path in corpus_files()
+        .iter()
+        .filter(|p| !name(p).contains("INVALID"))
+    {
         let text = std::fs::read_to_string(path).unwrap();
-        let loaded = load_policies(&text, &name(path))
-            .unwrap_or_else(|e| panic!("{}: {e}", name(path)));
+        let loaded =
+            load_policies(&text, &name(path)).unwrap_or_else(|e| panic!("{}: {e}", name(path)));
         for target in [Target::Falco, Target::Legacy] {
             for mode in [Mode::Strict, Mode::Declared, Mode::Admission] {
                 let opts = Options {
@@ -78,7 +81,10 @@ fn valid_files_convert_for_every_target_and_mode() {
 
 #[test]
 fn valid_files_exit_0_through_the_binary() {
-    for path in corpus_files().iter().filter(|p| !name(p).contains("INVALID")) {
+    for path in corpus_files()
+        .iter()
+        .filter(|p| !name(p).contains("INVALID"))
+    {
         let (code, stdout, stderr) = run(&name(path));
         assert_eq!(code, 0, "{}: {stderr}", name(path));
         assert!(stdout.contains("required_engine_version"), "{}", name(path));
@@ -90,7 +96,10 @@ fn valid_files_exit_0_through_the_binary() {
 #[test]
 fn invalid_files_fail_with_position_and_field() {
     let mut report = String::new();
-    for path in corpus_files().iter().filter(|p| name(p).contains("INVALID")) {
+    for path in corpus_files()
+        .iter()
+        .filter(|p| name(p).contains("INVALID"))
+    {
         let file = name(path);
         let (code, stdout, stderr) = run(&file);
         assert_eq!(code, 2, "{file}: {stderr}");
