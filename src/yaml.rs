@@ -179,6 +179,14 @@ pub fn block_path_near(text: &str, line: usize) -> String {
         }
     }
     keys.reverse();
+    if keys.len() > 8 {
+        // Deep paths (the nesting limit) are shown by their first and last steps.
+        return format!(
+            "{}.(...).{}",
+            keys[..3].join("."),
+            keys[keys.len() - 3..].join(".")
+        );
+    }
     keys.join(".")
 }
 
