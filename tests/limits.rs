@@ -51,7 +51,7 @@ fn huge_stdin_is_refused_without_reading_it_all() {
     let writer = std::thread::spawn(move || {
         let chunk = vec![b'#'; 1 << 20];
         // Twice the limit: the reader stops at the limit and the rest meets a closed pipe.
-        for _ in 0..(2 * MAX_INPUT_BYTES >> 20) {
+        for _ in 0..((2 * MAX_INPUT_BYTES) >> 20) {
             if stdin.write_all(&chunk).is_err() {
                 break;
             }
