@@ -222,6 +222,9 @@ pub fn run_convert(cfg: &ConvertConfig, reporter: &Reporter) -> Result<ExitCode>
             ));
         }
     }
+    if matches!(cfg.input, Input::Stdin) && std::io::stdin().is_terminal() {
+        reporter.diag("note: reading the policy from the terminal; end it with Ctrl-D");
+    }
     let text = cfg.input.read_text()?;
     let loaded = load_policies(&text, &cfg.input.origin())?;
     let conversion = convert::convert(&loaded.policies, &cfg.options)?;

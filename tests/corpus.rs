@@ -122,3 +122,45 @@ fn invalid_files_fail_with_position_and_field() {
     }
     insta::assert_snapshot!("corpus_invalid_errors", report);
 }
+
+/// The messiness real files have beyond the corpus: byte-order marks, CRLF, JSON indented with
+/// tabs, concatenated JSON, Lists mixing kinds, `PodSecurityPolicyList` items without `kind`.
+#[test]
+fn messy_but_valid_inputs_load() {
+    let psp = |name: &str| {
+        format!("apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: {name}\nspec:\n  privileged: false\n")
+    };
+    let names = |text: &str| -> Vec<String> {
+        load_policies(text, "in")
+            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+            .policies
+            .into_iter()
+            .map(|p| p.name)
+            .collect()
+    };
+    assert_eq!(names(&format!("\u{feff}{}", psp("bom"))), ["bom"]);
+    assert_eq!(names(&psp("crlf").replace('\n', "\r\n")), ["crlf"]);
+    let tabs = "{\n\t\"apiVersion\": \"policy/v1beta1\",\n\t\"kind\": \"PodSecurityPolicy\",\n\t\"metadata\": {\n\t\t\"name\": \"tabs\"\n\t},\n\t\"spec\": {\"privileged\": false}\n}\n";
+    assert_eq!(names(tabs), ["tabs"]);
+    assert_eq!(
+        names(&format!("\u{feff}{tabs}{}", tabs.replace("tabs", "two"))),
+        ["tabs", "two"]
+    );
+    let mixed = "apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\nitems:\n- {apiVersion: v1, kind: ServiceAccount, metadata: {name: sa}}\n- apiVersion: policy/v1beta1\n  kind: PodSecurityPolicy\n  metadata: {name: listed}\n  spec: {privileged: false, volumtes: []}\n";
+    let loaded = load_policies(mixed, "in").unwrap();
+    assert_eq!(loaded.policies[0].name, "listed");
+    assert_eq!(
+        loaded.warnings,
+        [
+            "warning: in:9:39: unknown field `items[1].spec.volumtes` ignored",
+            "note: in: document 1, items[0]: skipping kind ServiceAccount",
+        ]
+    );
+    let typed_list = "apiVersion: policy/v1beta1\nkind: PodSecurityPolicyList\nitems:\n- metadata: {name: a}\n  spec: {}\n- metadata: {name: b}\n  spec: {hostPorts: [{min: 2, max: 1}]}\n";
+    let err = load_policies(typed_list, "in").unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "in:7:21: field `items[1].spec.hostPorts[0]`: invalid range: min 2 is greater than max 1"
+    );
+    assert_eq!(names(&typed_list.replace("min: 2", "min: 0")), ["a", "b"]);
+}

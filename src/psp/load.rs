@@ -363,6 +363,9 @@ pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
             message: format!("input is larger than {MAX_INPUT_BYTES} bytes"),
         });
     }
+    // Editors on Windows start files with a byte-order mark, which the YAML parser would read
+    // as part of the first key.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let stream = Stream::new(text).map_err(syntax)?;
     let mut loader = Loader {
         origin,
