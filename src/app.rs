@@ -226,7 +226,11 @@ pub fn run_convert(cfg: &ConvertConfig, reporter: &Reporter) -> Result<ExitCode>
         reporter.diag("note: reading the policy from the terminal; end it with Ctrl-D");
     }
     let text = cfg.input.read_text()?;
-    let loaded = load_policies(&text, &cfg.input.origin())?;
+    let loaded = load_policies(&text, &cfg.input.origin()).inspect_err(|e| {
+        for w in &e.warnings {
+            reporter.diag(w);
+        }
+    })?;
     let conversion = convert::convert(&loaded.policies, &cfg.options)?;
     let warnings: Vec<&String> = loaded.warnings.iter().chain(&conversion.warnings).collect();
     for w in &warnings {

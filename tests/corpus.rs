@@ -104,7 +104,11 @@ fn invalid_files_fail_with_position_and_field() {
         let (code, stdout, stderr) = run(&file);
         assert_eq!(code, 2, "{file}: {stderr}");
         assert!(stdout.is_empty(), "{file}: wrote output");
-        let first = stderr.lines().next().unwrap_or_default();
+        // Warnings gathered before the error (an unknown field often explains it) come first.
+        let first = stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_default();
         let prefix = format!("error: {file}:");
         let rest = first
             .strip_prefix(&prefix)

@@ -31,6 +31,8 @@ pub struct LoadError {
     /// Field path such as `spec.runAsUser.rule` (empty when the whole document is at fault).
     pub path: String,
     pub message: String,
+    /// Warnings and notes gathered before the error (an unknown field often explains it).
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Display for LoadError {
@@ -110,6 +112,7 @@ impl Loader<'_> {
         let pos = self.stream.locate(place.doc, &segs);
         LoadError {
             origin: self.origin.to_string(),
+            warnings: Vec::new(),
             line: pos.map(|p| p.0),
             column: pos.map(|p| p.1),
             document: Some(place.doc + 1),
@@ -182,6 +185,7 @@ impl Loader<'_> {
             }
             Some(Err(e)) => Err(LoadError {
                 origin: self.origin.to_string(),
+                warnings: Vec::new(),
                 line: e.error.line,
                 column: e.error.column,
                 document: Some(doc.index + 1),
@@ -340,6 +344,7 @@ pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
         .starts_with(['{', '[']);
     let syntax = |e: YamlError| LoadError {
         origin: origin.to_string(),
+        warnings: Vec::new(),
         line: e.line,
         column: e.column,
         document: None,
@@ -356,6 +361,7 @@ pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(LoadError {
             origin: origin.to_string(),
+            warnings: Vec::new(),
             line: None,
             column: None,
             document: None,
@@ -380,7 +386,10 @@ pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
     match walked {
         Ok(()) => {}
         Err(Stop::Yaml(e)) => return Err(syntax(e)),
-        Err(Stop::Load(e)) => return Err(e),
+        Err(Stop::Load(mut e)) => {
+            e.warnings = loader.loaded.warnings;
+            return Err(e);
+        }
     }
     let mut loaded = loader.loaded;
     if loader.skipped > MAX_SKIP_NOTES {
@@ -392,6 +401,7 @@ pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
     if loaded.policies.is_empty() {
         return Err(LoadError {
             origin: origin.to_string(),
+            warnings: Vec::new(),
             line: None,
             column: None,
             document: None,
