@@ -16,7 +16,8 @@ use pspconv::Target;
 
 const PSP: &str = "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\nspec: {privileged: false}\n";
 
-/// Loads `text` and returns the error, failing if it loads or takes more than `secs`.
+/// Loads `text` and returns the error, failing if it loads or takes more than `secs` (bounds
+/// that catch a hang, generous for a shared 2-core CI machine).
 fn load_error(text: &str, secs: u64) -> String {
     let start = Instant::now();
     let result = load_policies(text, "in.yaml");
@@ -31,7 +32,7 @@ fn load_error(text: &str, secs: u64) -> String {
 #[test]
 fn input_over_the_size_limit_is_refused_before_parsing() {
     let text = " ".repeat(MAX_INPUT_BYTES + 1);
-    let err = load_error(&text, 2);
+    let err = load_error(&text, 20);
     assert_eq!(
         err,
         format!("in.yaml: input is larger than {MAX_INPUT_BYTES} bytes")
@@ -78,7 +79,7 @@ fn a_big_but_allowed_input_converts() {
     let loaded = load_policies(&text.join("---\n"), "in.yaml").unwrap();
     let out = convert(&loaded.policies, &Options::default()).unwrap();
     assert!(out.text.len() > 1_000_000);
-    assert!(start.elapsed() < Duration::from_secs(30));
+    assert!(start.elapsed() < Duration::from_secs(60));
     let one_more = format!(
         "{}---\n{}",
         text.join("---\n"),
@@ -94,7 +95,7 @@ fn a_big_but_allowed_input_converts() {
 #[test]
 fn a_100_000_document_stream_stops_at_the_document_limit() {
     let text = "---\nkind: ConfigMap\n".repeat(100_000);
-    let err = load_error(&text, 10);
+    let err = load_error(&text, 30);
     assert_eq!(
         err,
         format!(
@@ -103,7 +104,7 @@ fn a_100_000_document_stream_stops_at_the_document_limit() {
         )
     );
     // Empty documents count too.
-    let err = load_error(&"---\n".repeat(100_000), 10);
+    let err = load_error(&"---\n".repeat(100_000), 30);
     assert!(err.contains("documents in one input"), "{err}");
 }
 
@@ -129,7 +130,7 @@ fn deep_flow_nesting_is_refused_fast() {
         "{\"a\":".repeat(50_000),
         "[".repeat(1_000_000),
     ] {
-        let err = load_error(&text, 5);
+        let err = load_error(&text, 20);
         assert!(err.contains("nested more than 128 levels deep"), "{err}");
     }
 }
@@ -141,7 +142,7 @@ fn deep_block_nesting_is_refused_fast() {
         text.push_str(&" ".repeat(depth));
         text.push_str("a:\n");
     }
-    let err = load_error(&text, 5);
+    let err = load_error(&text, 20);
     assert!(err.contains("nested more than 128 levels deep"), "{err}");
 }
 
@@ -154,7 +155,7 @@ fn alias_bombs_are_refused_fast() {
         text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
     }
     text.push_str("kind: PodSecurityPolicy\n");
-    let err = load_error(&text, 5);
+    let err = load_error(&text, 20);
     assert!(err.contains("too many alias expansions"), "{err}");
     // The same inside a scope annotation, which is parsed as YAML too.
     let mut list = String::from("[&a0 [x, x, x, x, x, x, x, x, x, x]");
@@ -169,7 +170,7 @@ fn alias_bombs_are_refused_fast() {
         "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: p\n  annotations:\n    falco-rules-psp-images: {}\nspec: {{}}\n",
         serde_json::to_string(&list).unwrap()
     );
-    let err = load_error(&psp, 5);
+    let err = load_error(&psp, 20);
     assert!(err.contains("falco-rules-psp-images"), "{err}");
 }
 
@@ -177,13 +178,13 @@ fn alias_bombs_are_refused_fast() {
 fn long_strings_are_refused_or_converted_never_stuck() {
     let long = "a".repeat(1 << 20);
     let name = PSP.replace("name: p", &format!("name: {long}"));
-    let err = load_error(&name, 5);
+    let err = load_error(&name, 20);
     assert!(err.contains("field `metadata.name`"), "{err}");
     let image = PSP.replace(
         "metadata: {name: p}",
         &format!("metadata: {{name: p, annotations: {{falco-rules-psp-images: '[{long}]'}}}}"),
     );
-    let err = load_error(&image, 5);
+    let err = load_error(&image, 20);
     assert!(err.contains("falco-rules-psp-images"), "{err}");
     // A long value in a field no rule uses yet loads fine.
     let key = PSP.replace(
@@ -193,7 +194,7 @@ fn long_strings_are_refused_or_converted_never_stuck() {
     let loaded = load_policies(&key, "in.yaml").unwrap();
     let start = Instant::now();
     let _ = convert(&loaded.policies, &Options::default());
-    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(start.elapsed() < Duration::from_secs(20));
 }
 
 #[test]
@@ -203,7 +204,7 @@ fn very_long_lines_and_many_keys_stay_fast() {
     let text = text.replace("spec: {privileged: false}\n  extra:", "spec:\n  extra:");
     let start = Instant::now();
     let result = load_policies(&text, "in.yaml");
-    assert!(start.elapsed() < Duration::from_secs(10));
+    assert!(start.elapsed() < Duration::from_secs(30));
     // One unknown field (`spec.extra`), reported once, not 50 000 times.
     let loaded = result.unwrap();
     assert_eq!(loaded.warnings.len(), 1, "{:?}", &loaded.warnings[..1]);

@@ -1,6 +1,10 @@
 //! Reading PSPs from a YAML/JSON stream: several documents, `List`/`PodSecurityPolicyList`,
 //! other kinds skipped with a note, positions and field paths on every error.
 
+// A load error is made once per run and carries what the user needs (position, path, the
+// warnings before it); its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use super::model::PodSecurityPolicy;
 use super::scope::check_annotations;
 use super::validate::{spec_problems, MAX_PORT};
@@ -338,6 +342,17 @@ impl From<YamlError> for Stop {
 
 /// Reads every PSP of `text`. `origin` names the input in messages (`psp.yaml`, `<stdin>`).
 pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(LoadError {
+            origin: origin.to_string(),
+            warnings: Vec::new(),
+            line: None,
+            column: None,
+            document: None,
+            path: String::new(),
+            message: format!("input is larger than {MAX_INPUT_BYTES} bytes"),
+        });
+    }
     let looks_json = text
         .trim_start_matches('\u{feff}')
         .trim_start()
@@ -358,17 +373,6 @@ pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
             e.message
         ),
     };
-    if text.len() > MAX_INPUT_BYTES {
-        return Err(LoadError {
-            origin: origin.to_string(),
-            warnings: Vec::new(),
-            line: None,
-            column: None,
-            document: None,
-            path: String::new(),
-            message: format!("input is larger than {MAX_INPUT_BYTES} bytes"),
-        });
-    }
     // Editors on Windows start files with a byte-order mark, which the YAML parser would read
     // as part of the first key.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
