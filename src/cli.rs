@@ -84,10 +84,10 @@ pub struct PolicyArgs {
     #[arg(long, value_enum, default_value_t = ModeArg::Strict)]
     pub mode: ModeArg,
     /// Limit the rules to pods whose containers all use these image repositories (comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = image_arg)]
     pub images: Vec<String>,
     /// Limit the rules to pods in these namespaces (comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = namespace_arg)]
     pub namespaces: Vec<String>,
     /// Containers per kind (init, regular, ephemeral) that per-index checks look at.
     #[arg(long, default_value_t = Bounds::default().containers as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -175,6 +175,24 @@ impl PolicyArgs {
             },
         }
     }
+}
+
+/// One `--images` item: checked here so that a bad one is a usage error, whatever the policy.
+fn image_arg(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if !s.is_empty() {
+        crate::psp::scope::check_repository(crate::psp::scope::image_repository(s))?;
+    }
+    Ok(s.to_string())
+}
+
+/// One `--namespaces` item.
+fn namespace_arg(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if !s.is_empty() {
+        crate::psp::scope::check_namespace(s)?;
+    }
+    Ok(s.to_string())
 }
 
 pub fn input(path: &str) -> Input {
@@ -274,7 +292,19 @@ fn usage_command(details: &[String]) -> String {
                 .join(" ")
         })
         .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| "pspconv".into())
+        .unwrap_or_else(|| {
+            // No usage line (a bad value): the subcommands as typed.
+            let words: Vec<String> = std::env::args()
+                .skip(1)
+                .take_while(|a| {
+                    ["convert", "psp", "explain", "completions", "man"].contains(&a.as_str())
+                })
+                .collect();
+            std::iter::once("pspconv".to_string())
+                .chain(words)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
 }
 
 fn completions(shell: ShellArg) -> anyhow::Result<ExitCode> {

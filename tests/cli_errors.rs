@@ -74,6 +74,8 @@ fn usage_errors_use_the_common_style() {
         &["convert", "psp", "-P", "x", "--max-containers", "0"],
         &["frobnicate"],
         &["explain", "a", "b"],
+        &["convert", "psp", "-P", "x", "--images", "nginx,a b"],
+        &["convert", "psp", "-P", "x", "--namespaces", "Kube-System"],
     ] {
         let out = pspconv_stdin(args, "");
         let stderr = String::from_utf8(out.stderr).unwrap();
@@ -83,6 +85,8 @@ fn usage_errors_use_the_common_style() {
     }
     let out = pspconv_stdin(&["convert", "psp", "--bogus"], "");
     insta::assert_snapshot!("usage_error", String::from_utf8(out.stderr).unwrap());
+    let out = pspconv_stdin(&["convert", "psp", "-P", "x", "--images", "x\"y"], "");
+    insta::assert_snapshot!("bad_flag_value", String::from_utf8(out.stderr).unwrap());
 }
 
 #[test]

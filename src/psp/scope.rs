@@ -73,7 +73,7 @@ pub fn check_annotations(psp: &PodSecurityPolicy) -> Result<(), (String, String)
 /// An image repository as Docker references spell it: registry host and port, path components.
 /// Anything else (spaces, quotes, brackets...) cannot name an image and is refused, which also
 /// keeps it out of the rules' regexes and lists.
-fn check_repository(repo: &str) -> Result<(), String> {
+pub fn check_repository(repo: &str) -> Result<(), String> {
     let ok = !repo.is_empty()
         && repo.len() <= 255
         && repo
@@ -91,7 +91,7 @@ fn check_repository(repo: &str) -> Result<(), String> {
 }
 
 /// A namespace name: a DNS-1123 label, as Kubernetes requires.
-fn check_namespace(ns: &str) -> Result<(), String> {
+pub fn check_namespace(ns: &str) -> Result<(), String> {
     let ok = !ns.is_empty()
         && ns.len() <= 63
         && ns
