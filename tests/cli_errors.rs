@@ -186,3 +186,32 @@ fn no_colour_when_not_a_terminal_or_no_color_set() {
     let (_, _, stderr) = convert_stdin(&[], TYPO);
     assert!(!stderr.contains('\x1b'));
 }
+
+/// On a terminal (through `script`, where it exists) errors are coloured, unless `NO_COLOR`.
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    if Command::new("script").arg("--version").output().is_err() {
+        return;
+    }
+    let run = |no_color: Option<&str>| {
+        let mut cmd = Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!("{} convert psp -P /no/such", env!("CARGO_BIN_EXE_pspconv")),
+            "/dev/null",
+        ])
+        .env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+    };
+    let coloured = run(None);
+    if coloured.is_empty() {
+        return; // no pseudo-terminal available here
+    }
+    assert!(coloured.contains("\x1b[1;31merror:\x1b[0m"), "{coloured:?}");
+    let plain = run(Some("1"));
+    assert!(plain.contains("error: cannot open /no/such"), "{plain:?}");
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+}
