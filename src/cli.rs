@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod generate;
+
 use crate::app::{self, ConvertConfig, Input, Output};
 use crate::convert::{Bounds, Mode, Options, Sources};
 use crate::Target;
@@ -230,8 +232,8 @@ pub fn main() -> ExitCode {
             &reporter,
         ),
         Command::Explain { property } => app::run_explain(property.as_deref()),
-        Command::Completions { shell } => completions(shell),
-        Command::Man { dir } => man(dir.as_deref()),
+        Command::Completions { shell } => generate::completions(shell),
+        Command::Man { dir } => generate::man(dir.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -305,34 +307,4 @@ fn usage_command(details: &[String]) -> String {
                 .collect::<Vec<_>>()
                 .join(" ")
         })
-}
-
-fn completions(shell: ShellArg) -> anyhow::Result<ExitCode> {
-    use clap::CommandFactory;
-    use clap_complete::Shell;
-    let shell = match shell {
-        ShellArg::Bash => Shell::Bash,
-        ShellArg::Zsh => Shell::Zsh,
-        ShellArg::Fish => Shell::Fish,
-    };
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "pspconv", &mut out);
-    crate::output::write_stdout(&String::from_utf8_lossy(&out))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn man(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
-    use anyhow::Context;
-    use clap::CommandFactory;
-    let cmd = Cli::command();
-    match dir {
-        Some(dir) => clap_mangen::generate_to(cmd, dir)
-            .with_context(|| format!("cannot write man pages into {}", dir.display()))?,
-        None => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(cmd).render(&mut out)?;
-            crate::output::write_stdout(&String::from_utf8_lossy(&out))?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
