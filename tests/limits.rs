@@ -210,6 +210,18 @@ fn very_long_lines_and_many_keys_stay_fast() {
     assert_eq!(loaded.warnings.len(), 1, "{:?}", &loaded.warnings[..1]);
 }
 
+#[test]
+fn odd_keys_are_reported_not_fatal() {
+    for key in ["x[]]", "]", "a[0", "[1]", "a.b[2]]", "\u{e9}[", ""] {
+        let text = format!(
+            "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {{name: x}}\nspec: {{{}: 1}}\n",
+            serde_json::to_string(key).unwrap()
+        );
+        let loaded = load_policies(&text, "in.yaml").unwrap();
+        assert_eq!(loaded.warnings.len(), 1, "{key:?}: {:?}", loaded.warnings);
+    }
+}
+
 /// Text that looks like Kubernetes YAML, mutated: keys, indentation, flow, anchors, quotes.
 fn yamlish() -> impl Strategy<Value = String> {
     let token = prop_oneof![
@@ -225,6 +237,7 @@ fn yamlish() -> impl Strategy<Value = String> {
         Just("- ".to_string()),
         Just("---\n".to_string()),
         Just("&a ".to_string()),
+        Just("  \"x[]]\": 1\n".to_string()),
         Just("*a".to_string()),
         Just("{".to_string()),
         Just("}".to_string()),

@@ -35,7 +35,8 @@ impl Seg {
                 out.push(Seg::Key(key.to_string()));
             }
             while let Some(close) = rest.find(']') {
-                if let Ok(i) = rest[1..close].parse() {
+                // Keys may hold brackets themselves (`x[]]`): only `[digits]` is an index.
+                if let Some(i) = rest.get(1..close).and_then(|n| n.parse().ok()) {
                     out.push(Seg::Index(i));
                 }
                 rest = &rest[close + 1..];
@@ -211,5 +212,36 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Items<'_, T> {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_parse_and_odd_keys_do_not_panic() {
+        assert_eq!(
+            Seg::parse_path("items[3].spec.hostPorts[0].max"),
+            vec![
+                Seg::Key("items".into()),
+                Seg::Index(3),
+                Seg::Key("spec".into()),
+                Seg::Key("hostPorts".into()),
+                Seg::Index(0),
+                Seg::Key("max".into()),
+            ]
+        );
+        for odd in [
+            "x[]]",
+            "]",
+            "[",
+            "a[b]]c",
+            "..",
+            "[99999999999999999999999]",
+            "a][",
+        ] {
+            let _ = Seg::parse_path(odd);
+        }
     }
 }
