@@ -208,6 +208,16 @@ fn very_long_lines_and_many_keys_stay_fast() {
     // One unknown field (`spec.extra`), reported once, not 50 000 times.
     let loaded = result.unwrap();
     assert_eq!(loaded.warnings.len(), 1, "{:?}", &loaded.warnings[..1]);
+    // 50 000 unknown fields are reported as 100 and a count.
+    let flat = format!("{PSP}{}", many_keys).replace("spec: {privileged: false}\n", "spec:\n");
+    let start = Instant::now();
+    let loaded = load_policies(&flat, "in.yaml").unwrap();
+    assert!(start.elapsed() < Duration::from_secs(30));
+    assert_eq!(loaded.warnings.len(), 101);
+    assert_eq!(
+        loaded.warnings[100],
+        "warning: in.yaml: 49900 more unknown fields ignored"
+    );
 }
 
 #[test]

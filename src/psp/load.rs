@@ -18,6 +18,8 @@ pub const MAX_DOCUMENTS: usize = 10_000;
 pub const MAX_POLICIES: usize = 1_000;
 /// Notes about skipped documents printed one by one; the rest are counted.
 const MAX_SKIP_NOTES: usize = 20;
+/// Unknown fields reported one by one; the rest are counted.
+const MAX_UNKNOWN_WARNINGS: usize = 100;
 /// Warnings located by re-reading the input (each costs a pass over the stream).
 const MAX_LOCATED: usize = 50;
 
@@ -101,6 +103,7 @@ struct Loader<'a> {
     loaded: Loaded,
     skipped: usize,
     located: usize,
+    unknown: usize,
 }
 
 impl Loader<'_> {
@@ -171,10 +174,13 @@ impl Loader<'_> {
             ));
         }
         for field in &doc.unknown_fields {
-            let at = self.at(place, field);
-            self.loaded
-                .warnings
-                .push(format!("warning: {at}: unknown field `{field}` ignored"));
+            self.unknown += 1;
+            if self.unknown <= MAX_UNKNOWN_WARNINGS {
+                let at = self.at(place, field);
+                self.loaded
+                    .warnings
+                    .push(format!("warning: {at}: unknown field `{field}` ignored"));
+            }
         }
         match doc.result {
             None => {
@@ -383,6 +389,7 @@ pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
         loaded: Loaded::default(),
         skipped: 0,
         located: 0,
+        unknown: 0,
     };
     let walked = stream.for_each::<PodSecurityPolicy, _, _, Stop>(select, |doc| {
         loader.document(doc).map_err(Stop::Load)
@@ -396,6 +403,12 @@ pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
         }
     }
     let mut loaded = loader.loaded;
+    if loader.unknown > MAX_UNKNOWN_WARNINGS {
+        loaded.warnings.push(format!(
+            "warning: {origin}: {} more unknown fields ignored",
+            loader.unknown - MAX_UNKNOWN_WARNINGS
+        ));
+    }
     if loader.skipped > MAX_SKIP_NOTES {
         loaded.warnings.push(format!(
             "note: {origin}: skipping {} more documents or items of other kinds",
