@@ -150,6 +150,12 @@ fn messy_but_valid_inputs_load() {
         names(&format!("\u{feff}{tabs}{}", tabs.replace("tabs", "two"))),
         ["tabs", "two"]
     );
+    // Flow-style YAML starts like JSON but is not: read as YAML after all.
+    let flow = "{apiVersion: policy/v1beta1, kind: PodSecurityPolicy,\n metadata: {name: flow}, spec: {}}\n";
+    assert_eq!(names(flow), ["flow"]);
+    let broken_json = "{\n\t\"apiVersion\": \"policy/v1beta1\",\n\t\"kind\": \"PodSecurityPolicy\"\n\t\"spec\": {}\n}\n";
+    let err = load_policies(broken_json, "in").unwrap_err().to_string();
+    assert_eq!(err, "in:4:2: invalid JSON: expected `,` or `}`");
     let mixed = "apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\nitems:\n- {apiVersion: v1, kind: ServiceAccount, metadata: {name: sa}}\n- apiVersion: policy/v1beta1\n  kind: PodSecurityPolicy\n  metadata: {name: listed}\n  spec: {privileged: false, volumtes: []}\n";
     let loaded = load_policies(mixed, "in").unwrap();
     assert_eq!(loaded.policies[0].name, "listed");
