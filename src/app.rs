@@ -129,6 +129,10 @@ impl Reporter {
         let _ = writeln!(std::io::stderr().lock(), "{text}");
     }
 
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// A warning or note line (already prefixed `warning:` / `note:`); silent with `--quiet`.
     pub fn diag(&self, line: &str) {
         if self.quiet {

@@ -23,6 +23,7 @@ pub const GENERATOR: Generator = Generator {
 };
 
 const NS: HostNamespace = HostNamespace {
+    namespace: "IPC",
     property: "hostIPC",
     audit_field: "ka.req.pod.host_ipc",
     container_field: "container.host_ipc",

@@ -7,6 +7,8 @@ use crate::falco::rules::Item;
 pub struct HostNamespace {
     /// PSP and pod field name (`hostPID`).
     pub property: &'static str,
+    /// The namespace as people name it (`PID`, `IPC`, `network`).
+    pub namespace: &'static str,
     /// k8saudit field (`ka.req.pod.host_pid`).
     pub audit_field: &'static str,
     /// container plugin field (`container.host_pid`).
@@ -39,7 +41,7 @@ pub fn generate(ctx: &Ctx, ns: &HostNamespace, allowed: Option<bool>) -> Vec<Ite
         } else {
             ctx.syscall_rule(
                 p,
-                &format!("container started in the host's {} namespace", &p[4..]),
+                &format!("container started in the host's {} namespace", ns.namespace),
                 super::privileged::container_start(),
                 is_true(Field::new(ns.container_field)),
             )

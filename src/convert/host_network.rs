@@ -23,6 +23,7 @@ pub const GENERATOR: Generator = Generator {
 };
 
 const NS: HostNamespace = HostNamespace {
+    namespace: "network",
     property: "hostNetwork",
     audit_field: "ka.req.pod.host_network",
     container_field: "container.host_network",

@@ -23,6 +23,7 @@ pub const GENERATOR: Generator = Generator {
 };
 
 const NS: HostNamespace = HostNamespace {
+    namespace: "PID",
     property: "hostPID",
     audit_field: "ka.req.pod.host_pid",
     container_field: "container.host_pid",

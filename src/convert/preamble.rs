@@ -321,6 +321,10 @@ fn engine_version(items: &[Item]) -> EngineVersion {
                 // The `regex` operator arrived in Falco 0.39 (engine 0.43.0).
                 v = v.max((0, 43, 0));
             }
+            if let Expr::Cmp(_, _, Value::FieldRef(_)) = e {
+                // Field-to-field comparisons, `val(...)`, arrived in Falco 0.38 (engine 0.40.0).
+                v = v.max((0, 40, 0));
+            }
         });
     }
     EngineVersion::Semver(v.0, v.1, v.2)
@@ -362,26 +366,27 @@ fn plugin_requirements(items: &[Item], sources: Sources) -> Vec<PluginRequiremen
 
 /// Drops lists and macros no rule uses (Falco warns about them), keeping comments and order.
 fn prune(items: Vec<Item>) -> Vec<Item> {
-    let macros: HashMap<String, Expr> = items
+    let macros: HashMap<&str, &Expr> = items
         .iter()
         .filter_map(|i| match i {
-            Item::Macro { name, condition } => Some((name.clone(), condition.clone())),
+            Item::Macro { name, condition } => Some((name.as_str(), condition)),
             _ => None,
         })
         .collect();
-    let mut used = BTreeSet::new();
-    let mut stack: Vec<Expr> = items
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut stack: Vec<&Expr> = items
         .iter()
         .filter_map(|i| match i {
-            Item::Rule(r) => Some(r.condition.clone()),
+            Item::Rule(r) => Some(&r.condition),
             _ => None,
         })
         .collect();
     while let Some(e) = stack.pop() {
         e.walk(&mut |node| match node {
-            Expr::Macro(m) if used.insert(m.clone()) => {
-                if let Some(c) = macros.get(m) {
-                    stack.push(c.clone());
+            Expr::Macro(m) if !used.contains(m) => {
+                used.insert(m.clone());
+                if let Some(c) = macros.get(m.as_str()) {
+                    stack.push(c);
                 }
             }
             Expr::List(_, _, values) => {

@@ -106,6 +106,10 @@ fn render_list_item(v: &super::expr::Value) -> Result<String, UnsafeValue> {
         Value::Int(i) => Ok(i.to_string()),
         Value::ListRef(n) => Ok(n.clone()),
         Value::Str(s) => super::render::quote_value(s),
+        Value::FieldRef(_) => Err(UnsafeValue {
+            value: "val(...)".into(),
+            reason: "a field reference cannot be a list item",
+        }),
     }
 }
 
@@ -154,37 +158,37 @@ fn block_or_scalar(s: &str) -> String {
     if s.len() <= FOLD_WIDTH || !foldable(s) {
         return scalar(s);
     }
-    let mut out = String::from(">-");
-    let mut line = String::new();
-    let bytes: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    let mut word_start = 0;
-    while i <= bytes.len() {
-        // Break only at a single space between two non-spaces, so folding restores it exactly.
-        let at_break = i == bytes.len()
-            || (bytes[i] == ' '
-                && i > 0
-                && bytes[i - 1] != ' '
-                && bytes.get(i + 1).is_some_and(|c| *c != ' '));
-        if at_break {
-            let word: String = bytes[word_start..i].iter().collect();
-            if !line.is_empty() && line.len() + 1 + word.len() > FOLD_WIDTH {
-                out.push_str("\n    ");
-                out.push_str(&line);
-                line.clear();
+    let mut out = String::with_capacity(s.len() + s.len() / FOLD_WIDTH * 6 + 8);
+    out.push_str(">-");
+    let bytes = s.as_bytes();
+    let mut line_start = 0; // start of the current output line in `s`
+    let mut last_break: Option<usize> = None; // a foldable space on the current line
+    for i in 0..bytes.len() {
+        // Fold only at a single space between two non-spaces, so folding restores it exactly.
+        let foldable_space = bytes[i] == b' '
+            && i > 0
+            && bytes[i - 1] != b' '
+            && bytes.get(i + 1).is_some_and(|c| *c != b' ');
+        if foldable_space {
+            if i - line_start > FOLD_WIDTH {
+                if let Some(brk) = last_break {
+                    out.push_str("\n    ");
+                    out.push_str(&s[line_start..brk]);
+                    line_start = brk + 1;
+                }
             }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(&word);
-            word_start = i + 1;
+            last_break = Some(i);
         }
-        i += 1;
     }
-    if !line.is_empty() {
-        out.push_str("\n    ");
-        out.push_str(&line);
+    if bytes.len() - line_start > FOLD_WIDTH {
+        if let Some(brk) = last_break.filter(|b| *b > line_start) {
+            out.push_str("\n    ");
+            out.push_str(&s[line_start..brk]);
+            line_start = brk + 1;
+        }
     }
+    out.push_str("\n    ");
+    out.push_str(&s[line_start..]);
     out
 }
 

@@ -93,7 +93,7 @@ fn write_expr(out: &mut String, expr: &Expr, target: Target) -> Result<(), Unsaf
             } else {
                 out.push_str(op.symbol());
             }
-            write_value(out, value)?;
+            write_value(out, value, target)?;
         }
         Expr::List(field, op, values) => {
             write_field(out, field, target)?;
@@ -104,7 +104,13 @@ fn write_expr(out: &mut String, expr: &Expr, target: Target) -> Result<(), Unsaf
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(out, v)?;
+                if matches!(v, Value::FieldRef(_)) {
+                    return Err(UnsafeValue {
+                        value: "val(...)".into(),
+                        reason: "Falco compares a field with another only as a single value, not in a list",
+                    });
+                }
+                write_value(out, v, target)?;
             }
             out.push(')');
         }
@@ -182,8 +188,13 @@ fn check_identifier(name: &str) -> Result<String, UnsafeValue> {
     }
 }
 
-fn write_value(out: &mut String, value: &Value) -> Result<(), UnsafeValue> {
+fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), UnsafeValue> {
     match value {
+        Value::FieldRef(field) => {
+            out.push_str("val(");
+            write_field(out, field, target)?;
+            out.push(')');
+        }
         Value::Word(w) => out.push_str(w),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::ListRef(name) => out.push_str(&check_identifier(name)?),
@@ -293,6 +304,18 @@ mod tests {
         assert!(render(&e, Target::Legacy)
             .unwrap()
             .starts_with("jevt.value["));
+    }
+
+    #[test]
+    fn field_refs_render_as_val() {
+        let f = |p: &str| {
+            crate::falco::expr::json_pointer("json.value", &["requestObject", "spec"], &[p.into()])
+        };
+        let e = Expr::eq(f("a"), Value::FieldRef(f("b")));
+        assert_eq!(
+            render(&e, Target::Falco).unwrap(),
+            "json.value[/requestObject/spec/a]=val(json.value[/requestObject/spec/b])"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use super::model::PodSecurityPolicy;
 use super::scope::check_annotations;
-use super::validate::{spec_problems, MAX_PORT};
+use super::validate::spec_problems;
 use crate::yaml::{DocOutcome, Seg, Select, Stream, TypedDoc, Value, YamlError};
 
 /// Inputs larger than this are refused rather than read into memory.
@@ -239,7 +239,7 @@ impl Loader<'_> {
         }
     }
 
-    fn finish(&mut self, mut psp: PodSecurityPolicy, place: Place) -> Result<(), LoadError> {
+    fn finish(&mut self, psp: PodSecurityPolicy, place: Place) -> Result<(), LoadError> {
         let source = match place.item {
             Some(i) => format!(
                 "{}: document {}, item {}",
@@ -298,17 +298,6 @@ impl Loader<'_> {
             segs.push(Seg::Key(key.clone()));
             let path = format!("metadata.annotations.{key}");
             return Err(self.error(place, &path, message, Some(segs)));
-        }
-        for (i, range) in psp.spec.host_ports.iter_mut().flatten().enumerate() {
-            if range.max > MAX_PORT {
-                range.max = MAX_PORT;
-                let path = place.full_path(&format!("spec.hostPorts[{i}].max"));
-                let at = self.at(place, &path);
-                self.loaded.warnings.push(format!(
-                    "note: {at}: field `{path}`: {} is above the highest port; read as {MAX_PORT}",
-                    MAX_PORT + 1
-                ));
-            }
         }
         self.loaded
             .policies

@@ -11,10 +11,7 @@ pub struct IdRange {
     pub max: i64,
 }
 
-/// The highest TCP/UDP port.
-pub const MAX_PORT: i64 = 65535;
-
-/// An inclusive range of host ports (`0 <= min <= max <= 65535`).
+/// An inclusive range of host ports (`0 <= min <= max <= 65536`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "RawRange")]
 pub struct HostPortRange {
@@ -42,14 +39,8 @@ impl TryFrom<RawRange> for IdRange {
 impl TryFrom<RawRange> for HostPortRange {
     type Error = String;
     fn try_from(r: RawRange) -> Result<Self, String> {
-        // Published policies (the Kubernetes examples among them) write `max: 65536` to mean
-        // "every port"; no port is above 65535, so the loader reads it as 65535, with a note.
-        let limit = if r.max == MAX_PORT + 1 && r.min <= MAX_PORT {
-            MAX_PORT + 1
-        } else {
-            MAX_PORT
-        };
-        check_range(r.min, r.max, limit)?;
+        // The API type is int32; Kubernetes' own examples write `max: 65536`.
+        check_range(r.min, r.max, 65536)?;
         Ok(HostPortRange {
             min: r.min,
             max: r.max,

@@ -1,0 +1,107 @@
+//! Helpers shared by the semantic tests: convert a PSP, then run the rules through `check` on
+//! audit events built from pod specs, and report which rules fired.
+#![allow(dead_code)]
+
+use pspconv::check::{self, CheckOptions};
+use pspconv::convert::{convert, Mode, Options, Sources};
+use pspconv::psp::load_policies;
+use pspconv::Target;
+use serde_json::{json, Value};
+
+pub const MODES: [Mode; 3] = [Mode::Admission, Mode::Declared, Mode::Strict];
+pub const TARGETS: [Target; 2] = [Target::Falco, Target::Legacy];
+
+/// Converts `psp` (YAML) to rules text.
+pub fn rules_for(psp: &str, target: Target, mode: Mode) -> String {
+    let loaded = load_policies(psp, "test.yaml").expect("test PSP loads");
+    let opts = Options {
+        target,
+        mode,
+        sources: Sources::All,
+        ..Options::default()
+    };
+    convert(&loaded.policies, &opts)
+        .expect("test PSP converts")
+        .text
+}
+
+/// Loads rules text into check, asserting Falco would load it without any warning for the
+/// current target (SPEC §3: the output is free of Falco load warnings).
+pub fn load(rules: &str, target: Target) -> check::RuleSet {
+    let set = check::load(rules, "rules.yaml", target)
+        .unwrap_or_else(|e| panic!("rules load: {e}\n{rules}"));
+    if target == Target::Falco {
+        let warnings: Vec<String> = set.warnings.iter().map(|w| w.to_string()).collect();
+        assert!(warnings.is_empty(), "load warnings: {warnings:#?}");
+    }
+    set
+}
+
+/// Names of the rules that fired on `events` (JSON lines), each once per alert.
+pub fn fired_on(rules: &check::RuleSet, target: Target, events: &str) -> Vec<String> {
+    let opts = CheckOptions {
+        target,
+        ..CheckOptions::default()
+    };
+    let mut out = Vec::new();
+    let mut diag = Vec::new();
+    let summary =
+        check::run(rules, events.as_bytes(), &opts, &mut out, &mut diag).expect("check runs");
+    assert_eq!(
+        summary.invalid_events,
+        0,
+        "invalid events: {}",
+        String::from_utf8_lossy(&diag)
+    );
+    let mut names = Vec::new();
+    for (rule, count) in summary.per_rule {
+        for _ in 0..count {
+            names.push(rule.clone());
+        }
+    }
+    names
+}
+
+/// Converts and evaluates in one go: the rules of `psp` that fire on a pod with `spec`.
+pub fn fired(psp: &str, target: Target, mode: Mode, spec: Value) -> Vec<String> {
+    let rules = load(&rules_for(psp, target, mode), target);
+    fired_on(&rules, target, &pod_event(spec, json!({})))
+}
+
+/// A successful pod-create audit event (one JSON line) for a pod `spec` and `metadata`.
+pub fn pod_event(spec: Value, metadata: Value) -> String {
+    let mut meta = json!({"name": "test-pod", "namespace": "default"});
+    if let (Some(m), Some(extra)) = (meta.as_object_mut(), metadata.as_object()) {
+        for (k, v) in extra {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    let pod = json!({"kind": "Pod", "apiVersion": "v1", "metadata": meta, "spec": spec});
+    let event = json!({
+        "kind": "Event",
+        "apiVersion": "audit.k8s.io/v1",
+        "level": "RequestResponse",
+        "auditID": "00000000-0000-0000-0000-000000000001",
+        "stage": "ResponseComplete",
+        "requestURI": "/api/v1/namespaces/default/pods",
+        "verb": "create",
+        "user": {"username": "tester"},
+        "objectRef": {"resource": "pods", "namespace": "default", "apiVersion": "v1"},
+        "responseStatus": {"metadata": {}, "code": 201},
+        "requestObject": pod,
+        "responseObject": pod,
+        "requestReceivedTimestamp": "2024-01-01T00:00:00.000000Z",
+        "stageTimestamp": "2024-01-01T00:00:00.000000Z",
+    });
+    format!("{event}\n")
+}
+
+/// A container with the given securityContext.
+pub fn container(name: &str, security_context: Value) -> Value {
+    json!({"name": name, "image": "nginx", "securityContext": security_context})
+}
+
+/// Rules of `names` whose name contains `property` (e.g. `(readOnlyRootFilesystem)`).
+pub fn count(names: &[String], property: &str) -> usize {
+    names.iter().filter(|n| n.contains(property)).count()
+}
