@@ -26,6 +26,16 @@ mod seccomp;
 mod sysctls;
 mod volumes;
 
+mod allowed_capabilities;
+mod fs_group;
+mod gen_b_util;
+mod host_ports;
+pub mod ranges;
+mod required_drop_capabilities;
+mod run_as_group;
+mod run_as_user;
+mod supplemental_groups;
+
 pub use context::{Bounds, ContainerRef, Ctx, CONTAINER_KINDS};
 pub use naming::safe_name;
 
@@ -145,6 +155,13 @@ pub const GENERATORS: &[Generator] = &[
     se_linux::GENERATOR,
     seccomp::GENERATOR,
     apparmor::GENERATOR,
+    host_ports::GENERATOR,
+    allowed_capabilities::GENERATOR,
+    required_drop_capabilities::GENERATOR,
+    run_as_user::GENERATOR,
+    run_as_group::GENERATOR,
+    supplemental_groups::GENERATOR,
+    fs_group::GENERATOR,
 ];
 
 /// Converts every policy into one rules file.

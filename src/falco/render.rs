@@ -259,6 +259,9 @@ pub fn is_bare_token(s: &str) -> bool {
         && !KEYWORDS.contains(&s.to_ascii_lowercase().as_str())
         && !s.contains("_psp_")
         && !s.starts_with('-')
+        // Falco 0.18-0.29 reads a leading number as a number token, so `30:40` or `1.2.3` bare
+        // would not parse: a value starting with a digit stays bare only if it is all digits.
+        && (!s.starts_with(|c: char| c.is_ascii_digit()) || s.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -287,6 +290,8 @@ mod tests {
             quote_value("/var/my_psp_data").unwrap(),
             "\"/var/my_psp_data\""
         );
+        assert_eq!(quote_value("30:40").unwrap(), "\"30:40\"");
+        assert_eq!(quote_value("1000").unwrap(), "1000");
     }
 
     #[test]
