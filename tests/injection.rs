@@ -187,8 +187,25 @@ struct Slots {
 }
 
 impl Slots {
-    fn placeholder(i: usize) -> String {
-        format!("pspvalue{i}x")
+    /// The stand-in for value `i`: plain letters, plus the value's punctuation from slot 3 on,
+    /// so that a generator choosing its encoding by the characters a value holds (a regex when
+    /// they are safe in one, a list otherwise) chooses the same for both.
+    fn placeholder(i: usize, value: &str) -> String {
+        let punctuation: String = if i >= 3 {
+            value
+                .chars()
+                .filter(|c| !c.is_ascii_alphanumeric())
+                .collect()
+        } else {
+            String::new()
+        };
+        format!("pspvalue{i}x{punctuation}")
+    }
+
+    fn placeholders(&self) -> Vec<String> {
+        (0..self.values.len())
+            .map(|i| Self::placeholder(i, &self.values[i]))
+            .collect()
     }
 
     /// A PSP (as JSON text, which is also YAML) with `value(i)` in every value position.
@@ -293,9 +310,15 @@ fn check_condition(condition: &str) -> Cond {
 /// values in place: the same tree, leaf for leaf. `plain` names are renamed to the random
 /// policy's prefix; leaves a generator derived from a placeholder (regexes, upper-cased...)
 /// are only required to exist.
-fn same_tree(got: &Cond, want: &Cond, values: &[String], prefix: &str) -> bool {
+fn same_tree(
+    got: &Cond,
+    want: &Cond,
+    values: &[String],
+    stand_ins: &[String],
+    prefix: &str,
+) -> bool {
     let leaf = |g: &str, w: &str| -> bool {
-        if let Some(i) = (0..values.len()).find(|i| w == Slots::placeholder(*i)) {
+        if let Some(i) = (0..values.len()).find(|i| w == stand_ins[*i]) {
             return g == values[i];
         }
         if w.to_ascii_lowercase().contains("pspvalue") {
@@ -308,9 +331,9 @@ fn same_tree(got: &Cond, want: &Cond, values: &[String], prefix: &str) -> bool {
             g.len() == w.len()
                 && g.iter()
                     .zip(w)
-                    .all(|(g, w)| same_tree(g, w, values, prefix))
+                    .all(|(g, w)| same_tree(g, w, values, stand_ins, prefix))
         }
-        (Cond::Not(g), Cond::Not(w)) => same_tree(g, w, values, prefix),
+        (Cond::Not(g), Cond::Not(w)) => same_tree(g, w, values, stand_ins, prefix),
         (Cond::Ident(g), Cond::Ident(w)) => leaf(g, w),
         (Cond::Unary { field: gf, op: go }, Cond::Unary { field: wf, op: wo }) => {
             gf.name == wf.name && go == wo && opt_leaf(&gf.arg, &wf.arg, &leaf)
@@ -350,11 +373,11 @@ fn opt_leaf(g: &Option<String>, w: &Option<String>, leaf: &dyn Fn(&str, &str) ->
 }
 
 /// Replaces placeholder `i` by value `i` in a shape taken from the placeholder run.
-fn substitute(mut s: Shape, values: &[String]) -> Shape {
+fn substitute(mut s: Shape, values: &[String], stand_ins: &[String]) -> Shape {
     for list in &mut s.lists {
         for item in list.iter_mut().flatten() {
             for (i, v) in values.iter().enumerate().rev() {
-                if *item == Slots::placeholder(i) {
+                if *item == stand_ins[i] {
                     *item = v.clone();
                 }
             }
@@ -396,7 +419,7 @@ fn namespace_strategy() -> impl Strategy<Value = String> {
 static ACCEPTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 proptest! {
-    #![proptest_config(Config { cases: 128, ..config() })]
+    #![proptest_config(Config { cases: 64, ..config() })]
 
     /// Run by `converted_policies_keep_their_shape_and_some_convert`, which also checks that
     /// enough random policies were accepted for the property to mean something.
@@ -419,16 +442,22 @@ proptest! {
         prop_assume!(!values[3].contains(',') && !values[4].contains(','));
         let slots = Slots { values: values.clone() };
         let opts = Options { target, mode: Mode::Strict, ..Options::default() };
-        let plain = slots.policy("plain", Slots::placeholder);
-        let plain_loaded = load_policies(&plain, "plain.json").expect("placeholder policy loads");
-        let plain_out = convert(&plain_loaded.policies, &opts).expect("placeholder policy converts");
+        let stand_ins = slots.placeholders();
+        let plain = slots.policy("plain", |i| stand_ins[i].clone());
+        // With the values' punctuation the stand-ins may be refused too; then there is nothing
+        // to compare with.
+        let plain_out = load_policies(&plain, "plain.json")
+            .map_err(|e| e.to_string())
+            .and_then(|l| convert(&l.policies, &opts).map_err(|e| e.to_string()));
+        prop_assume!(plain_out.is_ok());
+        let plain_out = plain_out.unwrap();
         // The images list holds repositories: tag and digest removed.
         let mut intended = values.clone();
         for v in intended.iter_mut().take(2) {
             *v = pspconv::psp::scope::image_repository(v).to_string();
         }
         prop_assume!(intended[0] != intended[1]);
-        let want = substitute(shape(&plain_out.text), &intended);
+        let want = substitute(shape(&plain_out.text), &intended, &stand_ins);
 
         let random = slots.policy(&name, |i| values[i].clone());
         let result = load_policies(&random, "random.json")
@@ -463,7 +492,7 @@ proptest! {
                 prop_assert_eq!(got.conditions.len(), want.conditions.len());
                 let prefix = pspconv::convert::safe_name(&name);
                 for (g, w) in got.conditions.iter().zip(&want.conditions) {
-                    prop_assert!(same_tree(g, w, &intended, &prefix), "conditions differ in shape");
+                    prop_assert!(same_tree(g, w, &intended, &stand_ins, &prefix), "conditions differ in shape");
                 }
                 let kinds = |s: &Shape| s.items.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
                 prop_assert_eq!(kinds(&got), kinds(&want));
@@ -483,7 +512,7 @@ proptest! {
 fn converted_policies_keep_their_shape_and_some_convert() {
     converted_policies_keep_their_shape();
     assert!(
-        ACCEPTED.load(std::sync::atomic::Ordering::Relaxed) > 10,
+        ACCEPTED.load(std::sync::atomic::Ordering::Relaxed) > 5,
         "too few random policies were accepted to test anything"
     );
 }
