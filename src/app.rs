@@ -294,9 +294,13 @@ pub fn run_explain(property: Option<&str>) -> Result<ExitCode> {
         write_stdout(&text)?;
         return Ok(ExitCode::SUCCESS);
     };
+    let wanted = EXPLAIN_ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(property))
+        .map_or(property, |(_, p)| p);
     let Some(g) = GENERATORS
         .iter()
-        .find(|g| g.property.eq_ignore_ascii_case(property))
+        .find(|g| g.property.eq_ignore_ascii_case(wanted))
     else {
         let known: Vec<&str> = GENERATORS.iter().map(|g| g.property).collect();
         return Err(user_error(
@@ -307,6 +311,26 @@ pub fn run_explain(property: Option<&str>) -> Result<ExitCode> {
     write_stdout(&doc_text(g.doc))?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// PSP fields (and annotations) covered by a generator of another name.
+const EXPLAIN_ALIASES: [(&str, &str); 7] = [
+    ("defaultAddCapabilities", "allowedCapabilities"),
+    ("allowedUnsafeSysctls", "sysctls"),
+    ("forbiddenSysctls", "sysctls"),
+    ("allowedRuntimeClassNames", "runtimeClass"),
+    (
+        "seccomp.security.alpha.kubernetes.io/allowedProfileNames",
+        "seccomp",
+    ),
+    (
+        "apparmor.security.beta.kubernetes.io/allowedProfileNames",
+        "apparmor",
+    ),
+    (
+        "defaultAllowPrivilegeEscalation",
+        "allowPrivilegeEscalation",
+    ),
+];
 
 /// The leading `//!` comment of a generator module, as plain text.
 pub fn doc_text(source: &str) -> String {

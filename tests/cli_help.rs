@@ -92,3 +92,28 @@ fn explain_lists_and_describes_properties() {
     assert!(err.starts_with("error: unknown property \"no-such-property\"; known: privileged"));
     assert!(err.contains("  hint: run `pspconv explain` for the list of properties"));
 }
+
+#[test]
+fn explain_knows_every_generator_and_field_aliases() {
+    for g in pspconv::convert::GENERATORS {
+        let text = stdout_ok(&["explain", g.property]);
+        assert!(
+            text.starts_with(&format!("# {}", g.property)),
+            "{}: {text}",
+            g.property
+        );
+        assert!(
+            text.contains("**Violation"),
+            "{} documents its violations",
+            g.property
+        );
+    }
+    assert_eq!(
+        stdout_ok(&["explain", "defaultAddCapabilities"]),
+        stdout_ok(&["explain", "allowedCapabilities"])
+    );
+    assert_eq!(
+        stdout_ok(&["explain", "forbiddenSysctls"]),
+        stdout_ok(&["explain", "sysctls"])
+    );
+}
