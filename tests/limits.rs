@@ -71,23 +71,32 @@ fn huge_stdin_is_refused_without_reading_it_all() {
 
 #[test]
 fn a_big_but_allowed_input_converts() {
-    // 1 000 policies (the limit), about 100 KiB of input and megabytes of rules.
-    let text: Vec<String> = (0..MAX_POLICIES)
+    // 1 000 policies, about 100 KiB of input and megabytes of rules.
+    let text: Vec<String> = (0..1_000)
         .map(|i| PSP.replace("name: p", &format!("name: p{i}")))
         .collect();
     let start = Instant::now();
     let loaded = load_policies(&text.join("---\n"), "in.yaml").unwrap();
     let out = convert(&loaded.policies, &Options::default()).unwrap();
     assert!(out.text.len() > 1_000_000);
-    assert!(start.elapsed() < Duration::from_secs(60));
-    let one_more = format!(
-        "{}---\n{}",
-        text.join("---\n"),
-        PSP.replace("name: p", "name: q")
+    assert!(start.elapsed() < Duration::from_secs(120));
+}
+
+#[test]
+fn more_policies_than_the_limit_are_refused() {
+    // A List (one document) holding one policy more than the limit.
+    let item = |i: usize| {
+        format!("- apiVersion: policy/v1beta1\n  kind: PodSecurityPolicy\n  metadata: {{name: p{i}}}\n  spec: {{privileged: false}}\n")
+    };
+    let text = format!(
+        "apiVersion: v1\nkind: List\nitems:\n{}",
+        (0..=MAX_POLICIES).map(item).collect::<String>()
     );
-    let err = load_error(&one_more, 30);
+    let err = load_error(&text, 60);
     assert!(
-        err.contains("more than 1000 PodSecurityPolicies in one input; split it"),
+        err.contains(&format!(
+            "more than {MAX_POLICIES} PodSecurityPolicies in one input; split it"
+        )),
         "{err}"
     );
 }

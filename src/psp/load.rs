@@ -15,7 +15,7 @@ pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 /// Documents in one stream (PSPs and skipped kinds alike).
 pub const MAX_DOCUMENTS: usize = 10_000;
 /// Policies in one input: each becomes a few dozen rules.
-pub const MAX_POLICIES: usize = 1_000;
+pub const MAX_POLICIES: usize = 10_000;
 /// Notes about skipped documents printed one by one; the rest are counted.
 const MAX_SKIP_NOTES: usize = 20;
 /// Unknown fields reported one by one; the rest are counted.
