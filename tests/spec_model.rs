@@ -242,3 +242,28 @@ fn strategy_rule(property: &str, psp: &Psp) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// The one known bug (see `limits::known_bug`), as a reproduction: run with `--ignored`.
+#[test]
+#[ignore = "bug: an empty seccomp allowedProfileNames is treated as absent in declared mode"]
+fn empty_seccomp_allowed_list_allows_only_unset_in_declared_mode() {
+    let psp = "apiVersion: policy/v1beta1
+kind: PodSecurityPolicy
+metadata:
+  name: sec
+  annotations: {seccomp.security.alpha.kubernetes.io/allowedProfileNames: ''}
+spec: {}
+";
+    let spec = serde_json::json!({"containers": [common::container(
+        "a",
+        serde_json::json!({"seccompProfile": {"type": "Unconfined"}}),
+    )]});
+    for target in [Target::Falco, Target::Legacy] {
+        let names = common::fired(psp, target, Mode::Declared, spec.clone());
+        assert_eq!(
+            common::count(&names, "(seccomp)"),
+            1,
+            "{target:?}: {names:?}"
+        );
+    }
+}
