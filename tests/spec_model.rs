@@ -32,7 +32,7 @@ use pspconv::Target;
 use types::{group_rule_name, Pod, Psp, SeLinuxStrategy, UserRule};
 
 /// Cases per target; each case is one policy, converted in three modes, and 1 to 6 pods (loading rules costs far more than running them).
-const CASES: u32 = 128;
+const CASES: u32 = 96;
 
 /// Properties whose rules exist: those of the registered generators.
 fn enabled() -> BTreeSet<&'static str> {

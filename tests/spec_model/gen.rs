@@ -294,7 +294,11 @@ pub fn psp() -> impl Strategy<Value = Psp> {
     let caps = (
         half(some_of(ALLOWED_CAPS, 3)),
         half(some_of(DEFAULT_ADD_CAPS, 2)),
-        half(some_of(REQUIRED_DROP_CAPS, 2)),
+        // Often present and non-empty: a container adding a required-drop capability is rare.
+        option::weighted(
+            0.7,
+            prop_oneof![1 => Just(Vec::new()), 4 => subsequence(REQUIRED_DROP_CAPS.to_vec(), 1..=2)],
+        ),
     );
     let ids = (
         half(user_strategy()),
