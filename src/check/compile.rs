@@ -19,6 +19,19 @@ pub enum Node {
     /// Index into `CompiledRules::checks`; identical comparisons share one entry, so each is
     /// evaluated at most once per event however many rules contain it.
     Check(usize),
+    /// Index into `CompiledRules::memos`: an interned `and`/`or`/`not` sub-condition, evaluated
+    /// at most once per event however many rules contain it.
+    Memo(usize),
+    /// Index into `CompiledRules::conjs`: a rule's top-level conjunction as a path in a
+    /// prefix tree, so that rules sharing leading conjuncts (the expanded
+    /// `<policy>_psp_ka_container` macro) evaluate them once per event.
+    Conj(usize),
+}
+
+/// A node of the conjunct prefix tree: true when `parent` (if any) and `node` are.
+pub struct Conj {
+    pub parent: Option<usize>,
+    pub node: Node,
 }
 
 pub enum OutTok {
@@ -56,6 +69,12 @@ pub struct CompiledRules {
     slot_index: HashMap<FieldRef, usize>,
     pub checks: Vec<Check>,
     check_index: HashMap<Expr, usize>,
+    /// `exists` checks on modern `json.value[ptr]` fields, which need no value rendering.
+    presence_slot_index: HashMap<FieldRef, usize>,
+    pub memos: Vec<Node>,
+    memo_index: HashMap<Expr, usize>,
+    pub conjs: Vec<Conj>,
+    conj_index: HashMap<(Option<usize>, NodeKey), usize>,
     pub guards: Vec<Guard>,
     guard_index: HashMap<Guard, usize>,
     /// Slots for the `evt.time.iso8601` prefix of JSON `output_fields`.
@@ -71,6 +90,11 @@ impl CompiledRules {
             slot_index: HashMap::new(),
             checks: Vec::new(),
             check_index: HashMap::new(),
+            presence_slot_index: HashMap::new(),
+            memos: Vec::new(),
+            memo_index: HashMap::new(),
+            conjs: Vec::new(),
+            conj_index: HashMap::new(),
             guards: Vec::new(),
             guard_index: HashMap::new(),
             time_slot: 0,
@@ -96,9 +120,56 @@ impl CompiledRules {
         self.slots.len() - 1
     }
 
+    /// A slot whose only use is `exists` on a modern `json.value[ptr]`: one (empty) value
+    /// when the pointer resolves, as the real extractor gives one value exactly then, without
+    /// marshaling the subtree it points at.
+    fn presence_slot(&mut self, f: &FieldRef) -> Option<usize> {
+        let ptr = f.arg.as_deref().filter(|p| !p.is_empty())?;
+        if self.target != Target::Falco || !matches!(f.name.as_str(), "json.value" | "jevt.value") {
+            return None;
+        }
+        if let Some(i) = self.presence_slot_index.get(f) {
+            return Some(*i);
+        }
+        let parts = super::json::pointer_parts(ptr);
+        let extract: Extractor = Box::new(move |ev: &Event| match ev.json.walk(&parts) {
+            Some(_) => vec![String::new()],
+            None => Vec::new(),
+        });
+        self.slots.push(Slot {
+            extract,
+            list: false,
+            index: None,
+        });
+        self.presence_slot_index
+            .insert(f.clone(), self.slots.len() - 1);
+        Some(self.slots.len() - 1)
+    }
+
     /// Adds a validated `k8s_audit` rule.
     pub fn add(&mut self, rule: &Rule) -> Result<(), String> {
-        let node = self.node(&rule.condition)?;
+        let conjuncts: &[Expr] = match &rule.condition {
+            Expr::And(v) => v,
+            other => std::slice::from_ref(other),
+        };
+        let mut parent = None;
+        for c in conjuncts {
+            let node = self.node(c)?;
+            let key = (parent, NodeKey::of(&node));
+            let i = match self.conj_index.get(&key) {
+                Some(i) => *i,
+                None => {
+                    self.conjs.push(Conj { parent, node });
+                    self.conj_index.insert(key, self.conjs.len() - 1);
+                    self.conjs.len() - 1
+                }
+            };
+            parent = Some(i);
+        }
+        let node = match parent {
+            Some(i) => Node::Conj(i),
+            None => Node::And(Vec::new()),
+        };
         let output = output_fields_tokens(&rule.output)
             .into_iter()
             .map(|t| match t {
@@ -145,7 +216,10 @@ impl CompiledRules {
                 field,
                 op: UnaryOp::Exists,
             } => Check {
-                slot: self.slot(field),
+                slot: match self.presence_slot(field) {
+                    Some(s) => s,
+                    None => self.slot(field),
+                },
                 pred: Pred::Exists {
                     legacy: self.target == Target::Legacy,
                 },
@@ -166,11 +240,27 @@ impl CompiledRules {
         })
     }
 
+    /// Compiles a condition into a `Check` or an interned `Memo`.
     fn node(&mut self, e: &Expr) -> Result<Node, String> {
         Ok(match e {
-            Expr::And(v) => Node::And(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?),
-            Expr::Or(v) => Node::Or(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?),
-            Expr::Not(c) => Node::Not(Box::new(self.node(c)?)),
+            Expr::And(_) | Expr::Or(_) | Expr::Not(_) => {
+                if let Some(i) = self.memo_index.get(e) {
+                    return Ok(Node::Memo(*i));
+                }
+                let n = match e {
+                    Expr::And(v) => {
+                        Node::And(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?)
+                    }
+                    Expr::Or(v) => {
+                        Node::Or(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?)
+                    }
+                    Expr::Not(c) => Node::Not(Box::new(self.node(c)?)),
+                    _ => unreachable!(),
+                };
+                self.memos.push(n);
+                self.memo_index.insert(e.clone(), self.memos.len() - 1);
+                Node::Memo(self.memos.len() - 1)
+            }
             Expr::Unary { .. } | Expr::Cmp { .. } => {
                 if let Some(i) = self.check_index.get(e) {
                     return Ok(Node::Check(*i));
@@ -185,12 +275,33 @@ impl CompiledRules {
     }
 }
 
+/// What a conjunct compiles to, as a prefix-tree key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum NodeKey {
+    Check(usize),
+    Memo(usize),
+}
+
+impl NodeKey {
+    fn of(n: &Node) -> NodeKey {
+        match n {
+            Node::Check(i) => NodeKey::Check(*i),
+            Node::Memo(i) => NodeKey::Memo(*i),
+            _ => unreachable!("conjuncts compile to checks or memos"),
+        }
+    }
+}
+
 /// Per-event extraction cache, reused across events (generation-stamped, never cleared).
 pub struct Cache {
     gen: u64,
     entries: Vec<(u64, Values)>,
-    /// Per check: generation when computed, and the result.
+    /// Per check, memo and conjunct-tree node: generation when computed, and the result.
     results: Vec<(u64, bool)>,
+    memo_results: Vec<(u64, bool)>,
+    conj_results: Vec<(u64, bool)>,
+    /// Scratch path for `eval_conj`.
+    path: Vec<usize>,
 }
 
 impl Cache {
@@ -199,7 +310,18 @@ impl Cache {
             gen: 1,
             entries: (0..slots).map(|_| (0, Vec::new())).collect(),
             results: vec![(0, false); checks],
+            memo_results: Vec::new(),
+            conj_results: Vec::new(),
+            path: Vec::new(),
         }
+    }
+
+    /// A cache sized for every slot, check, memo and conjunct of `rs`.
+    pub fn for_rules(rs: &CompiledRules) -> Self {
+        let mut c = Cache::new(rs.slots.len(), rs.checks.len());
+        c.memo_results = vec![(0, false); rs.memos.len()];
+        c.conj_results = vec![(0, false); rs.conjs.len()];
+        c
     }
 
     pub fn next_event(&mut self) {
@@ -232,7 +354,42 @@ pub fn eval(n: &Node, rs: &CompiledRules, cache: &mut Cache, ev: &Event) -> bool
             cache.results[*i] = (cache.gen, r);
             r
         }
+        Node::Memo(i) => {
+            let (gen, r) = cache.memo_results[*i];
+            if gen == cache.gen {
+                return r;
+            }
+            let r = eval(&rs.memos[*i], rs, cache, ev);
+            cache.memo_results[*i] = (cache.gen, r);
+            r
+        }
+        Node::Conj(i) => eval_conj(*i, rs, cache, ev),
     }
+}
+
+/// Evaluates a conjunct-tree node: climbs to the nearest ancestor already decided for this
+/// event (or the root), then decides the path downwards in conjunct order, stopping the
+/// evaluation at the first false conjunct like `and` does.
+fn eval_conj(i: usize, rs: &CompiledRules, cache: &mut Cache, ev: &Event) -> bool {
+    let mut path = std::mem::take(&mut cache.path);
+    path.clear();
+    let mut acc = true;
+    let mut cur = Some(i);
+    while let Some(c) = cur {
+        let (gen, r) = cache.conj_results[c];
+        if gen == cache.gen {
+            acc = r;
+            break;
+        }
+        path.push(c);
+        cur = rs.conjs[c].parent;
+    }
+    for &c in path.iter().rev() {
+        acc = acc && eval(&rs.conjs[c].node, rs, cache, ev);
+        cache.conj_results[c] = (cache.gen, acc);
+    }
+    cache.path = path;
+    acc
 }
 
 enum RawTok {
