@@ -95,6 +95,10 @@ impl Reporter {
         }
     }
 
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// A warning or note line (already prefixed `warning:` / `note:`).
     pub fn diag(&self, line: &str) {
         if self.quiet {

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::app::{self, ConvertConfig, Input, Output};
+use crate::check::RuleMatching;
 use crate::convert::{Bounds, Mode, Options, Sources};
+use crate::dry_run::{self, CheckConfig, RulesSource};
 use crate::Target;
 
 const EXAMPLES: &str = "\
@@ -42,6 +44,9 @@ pub enum Command {
         #[command(subcommand)]
         what: ConvertWhat,
     },
+    /// Dry-run rules on K8s audit events or pod manifests; exit 1 when any rule fired.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
     /// Print what the rules of one PSP property check, per mode and target.
     Explain {
         /// A PSP property, e.g. privileged, hostPID, readOnlyRootFilesystem.
@@ -97,6 +102,45 @@ pub struct ConvertArgs {
     pub source: SourceArg,
     #[command(flatten)]
     pub policy: PolicyArgs,
+}
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  pspconv check --psp-path psp.yaml --events audit.log
+  pspconv check --psp-path psp.yaml --events pod.yaml --mode admission
+  pspconv check --rules-path psp_rules.yaml --events - --json < audit.jsonl";
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// PSP file to convert on the fly (YAML or JSON); `-` reads stdin.
+    #[arg(
+        long,
+        short = 'P',
+        value_name = "FILE|-",
+        required_unless_present = "rules_path",
+        conflicts_with = "rules_path"
+    )]
+    pub psp_path: Option<String>,
+    /// An existing Falco rules file to evaluate instead.
+    #[arg(long, short = 'R', value_name = "FILE|-")]
+    pub rules_path: Option<String>,
+    /// K8s audit events (JSON lines, JSON array, EventList) or pod manifests; `-` reads stdin.
+    #[arg(long, short = 'e', value_name = "FILE|-")]
+    pub events: String,
+    /// Print alerts in Falco's JSON output format.
+    #[arg(long)]
+    pub json: bool,
+    /// `first` reports only the first matching rule per event, like Falco's default.
+    #[arg(long, value_enum, default_value_t = RuleMatchingArg::All)]
+    pub rule_matching: RuleMatchingArg,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum RuleMatchingArg {
+    First,
+    All,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -196,6 +240,26 @@ pub fn main() -> ExitCode {
             },
             &reporter,
         ),
+        Command::Check(args) => {
+            let rules = match (&args.psp_path, &args.rules_path) {
+                (Some(p), _) => RulesSource::Psp(input(p)),
+                (None, Some(r)) => RulesSource::Rules(input(r)),
+                (None, None) => unreachable!("clap requires one of --psp-path and --rules-path"),
+            };
+            dry_run::run_check(
+                &CheckConfig {
+                    rules,
+                    events: input(&args.events),
+                    options: args.policy.options(SourceArg::All),
+                    json: args.json,
+                    rule_matching: match args.rule_matching {
+                        RuleMatchingArg::First => RuleMatching::First,
+                        RuleMatchingArg::All => RuleMatching::All,
+                    },
+                },
+                &reporter,
+            )
+        }
         Command::Explain { property } => app::run_explain(property.as_deref()),
     };
     match result {

@@ -3,6 +3,7 @@ pub mod app;
 pub mod check;
 pub mod cli;
 pub mod convert;
+pub mod dry_run;
 pub mod falco;
 pub mod output;
 pub mod psp;

@@ -35,7 +35,10 @@ fn read_only_second_container_unset_fires_on_current_falco_in_declared_and_stric
         assert_eq!(count(&names, RO), 1, "{mode:?}: {names:?}");
     }
     // PSP would have defaulted container b to true: admission does not fire.
-    assert_eq!(count(&fired(READ_ONLY, Target::Falco, Mode::Admission, spec), RO), 0);
+    assert_eq!(
+        count(&fired(READ_ONLY, Target::Falco, Mode::Admission, spec), RO),
+        0
+    );
 }
 
 #[test]
@@ -49,7 +52,11 @@ fn read_only_every_container_set_does_not_fire() {
     });
     for target in TARGETS {
         for mode in MODES {
-            assert_eq!(count(&fired(READ_ONLY, target, mode, spec.clone()), RO), 0, "{target:?} {mode:?}");
+            assert_eq!(
+                count(&fired(READ_ONLY, target, mode, spec.clone()), RO),
+                0,
+                "{target:?} {mode:?}"
+            );
         }
     }
 }
@@ -62,7 +69,11 @@ fn read_only_explicit_false_fires_in_every_mode_and_target() {
     ]});
     for target in TARGETS {
         for mode in MODES {
-            assert_eq!(count(&fired(READ_ONLY, target, mode, spec.clone()), RO), 1, "{target:?} {mode:?}");
+            assert_eq!(
+                count(&fired(READ_ONLY, target, mode, spec.clone()), RO),
+                1,
+                "{target:?} {mode:?}"
+            );
         }
     }
 }
@@ -73,16 +84,33 @@ fn read_only_init_container_unset_fires_on_current_falco() {
         "initContainers": [container("i", json!({}))],
         "containers": [container("a", json!({"readOnlyRootFilesystem": true}))]
     });
-    assert_eq!(count(&fired(READ_ONLY, Target::Falco, Mode::Declared, spec.clone()), RO), 1);
-    assert_eq!(count(&fired(READ_ONLY, Target::Falco, Mode::Admission, spec), RO), 0);
+    assert_eq!(
+        count(
+            &fired(READ_ONLY, Target::Falco, Mode::Declared, spec.clone()),
+            RO
+        ),
+        1
+    );
+    assert_eq!(
+        count(&fired(READ_ONLY, Target::Falco, Mode::Admission, spec), RO),
+        0
+    );
 }
 
 #[test]
 fn read_only_all_unset_fires_in_declared_on_both_targets() {
     let spec = json!({"containers": [container("a", json!({}))]});
     for target in TARGETS {
-        assert_eq!(count(&fired(READ_ONLY, target, Mode::Declared, spec.clone()), RO), 1, "{target:?}");
-        assert_eq!(count(&fired(READ_ONLY, target, Mode::Admission, spec.clone()), RO), 0, "{target:?}");
+        assert_eq!(
+            count(&fired(READ_ONLY, target, Mode::Declared, spec.clone()), RO),
+            1,
+            "{target:?}"
+        );
+        assert_eq!(
+            count(&fired(READ_ONLY, target, Mode::Admission, spec.clone()), RO),
+            0,
+            "{target:?}"
+        );
     }
 }
 
@@ -92,8 +120,20 @@ fn privileged_second_container_fires_unprivileged_pod_does_not() {
     let good = json!({"containers": [container("a", json!({"privileged": false})), container("b", json!({}))]});
     for target in TARGETS {
         for mode in MODES {
-            assert_eq!(count(&fired(NO_PRIVILEGED, target, mode, bad.clone()), "(privileged) K8s Audit"), 1);
-            assert_eq!(count(&fired(NO_PRIVILEGED, target, mode, good.clone()), "(privileged) K8s Audit"), 0);
+            assert_eq!(
+                count(
+                    &fired(NO_PRIVILEGED, target, mode, bad.clone()),
+                    "(privileged) K8s Audit"
+                ),
+                1
+            );
+            assert_eq!(
+                count(
+                    &fired(NO_PRIVILEGED, target, mode, good.clone()),
+                    "(privileged) K8s Audit"
+                ),
+                0
+            );
         }
     }
 }
@@ -103,20 +143,39 @@ fn privileged_init_and_ephemeral_containers_are_checked_on_current_falco() {
     for kind in ["initContainers", "ephemeralContainers"] {
         let spec = json!({"containers": [container("a", json!({}))], kind: [container("x", json!({"privileged": true}))]});
         for mode in MODES {
-            assert_eq!(count(&fired(NO_PRIVILEGED, Target::Falco, mode, spec.clone()), "(privileged) K8s Audit"), 1, "{kind}");
+            assert_eq!(
+                count(
+                    &fired(NO_PRIVILEGED, Target::Falco, mode, spec.clone()),
+                    "(privileged) K8s Audit"
+                ),
+                1,
+                "{kind}"
+            );
         }
     }
 }
 
 #[test]
 fn host_namespaces_absent_mean_false() {
-    for (field, label) in [("hostPID", "(hostPID)"), ("hostIPC", "(hostIPC)"), ("hostNetwork", "(hostNetwork)")] {
+    for (field, label) in [
+        ("hostPID", "(hostPID)"),
+        ("hostIPC", "(hostIPC)"),
+        ("hostNetwork", "(hostNetwork)"),
+    ] {
         let spec = json!({"containers": [container("a", json!({}))], field: true});
         let off = json!({"containers": [container("a", json!({}))], field: false});
         for target in TARGETS {
             for mode in MODES {
-                assert_eq!(count(&fired(NO_PRIVILEGED, target, mode, spec.clone()), label), 1, "{field} {target:?} {mode:?}");
-                assert_eq!(count(&fired(NO_PRIVILEGED, target, mode, off.clone()), label), 0, "{field} {target:?} {mode:?}");
+                assert_eq!(
+                    count(&fired(NO_PRIVILEGED, target, mode, spec.clone()), label),
+                    1,
+                    "{field} {target:?} {mode:?}"
+                );
+                assert_eq!(
+                    count(&fired(NO_PRIVILEGED, target, mode, off.clone()), label),
+                    0,
+                    "{field} {target:?} {mode:?}"
+                );
             }
         }
     }
@@ -124,7 +183,12 @@ fn host_namespaces_absent_mean_false() {
 
 #[test]
 fn host_namespace_allowed_by_policy_has_no_rule() {
-    let names = fired(READ_ONLY, Target::Falco, Mode::Strict, json!({"hostPID": true, "containers": [container("a", json!({"readOnlyRootFilesystem": true}))]}));
+    let names = fired(
+        READ_ONLY,
+        Target::Falco,
+        Mode::Strict,
+        json!({"hostPID": true, "containers": [container("a", json!({"readOnlyRootFilesystem": true}))]}),
+    );
     assert!(names.is_empty(), "{names:?}");
 }
 
@@ -143,14 +207,39 @@ spec: {privileged: false}
         {"name": "a", "image": "registry.local:5000/team/app", "securityContext": {"privileged": true}},
         {"name": "b", "image": "busybox"}
     ]});
-    assert_eq!(count(&fired(psp, Target::Falco, Mode::Strict, in_scope), "(privileged)"), 1);
-    assert_eq!(count(&fired(psp, Target::Falco, Mode::Strict, other), "(privileged)"), 0);
-    assert_eq!(count(&fired(psp, Target::Falco, Mode::Strict, mixed), "(privileged)"), 0);
+    assert_eq!(
+        count(
+            &fired(psp, Target::Falco, Mode::Strict, in_scope),
+            "(privileged)"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &fired(psp, Target::Falco, Mode::Strict, other),
+            "(privileged)"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &fired(psp, Target::Falco, Mode::Strict, mixed),
+            "(privileged)"
+        ),
+        0
+    );
 }
 
 #[test]
 fn too_many_containers_are_reported_not_ignored() {
-    let containers: Vec<_> = (0..9).map(|i| container(&format!("c{i}"), json!({"readOnlyRootFilesystem": true}))).collect();
-    let names = fired(READ_ONLY, Target::Falco, Mode::Strict, json!({"containers": containers}));
+    let containers: Vec<_> = (0..9)
+        .map(|i| container(&format!("c{i}"), json!({"readOnlyRootFilesystem": true})))
+        .collect();
+    let names = fired(
+        READ_ONLY,
+        Target::Falco,
+        Mode::Strict,
+        json!({"containers": containers}),
+    );
     assert_eq!(count(&names, "Pod Too Large To Check"), 1, "{names:?}");
 }

@@ -2,7 +2,7 @@
 //! shared extractor slots (each field is extracted at most once per event), operators into
 //! predicates, outputs into token lists, and a cheap guard per rule (see `guard`).
 
-use super::condition::{Expr, FieldRef, Rhs, UnaryOp};
+use super::condition::{Expr, FieldRef, Op, Rhs, UnaryOp};
 use super::fields::{self, Event, Extractor, Values};
 use super::guard::{self, Guard};
 use super::ops::{self, Pred};
@@ -53,6 +53,9 @@ pub struct CompiledRule {
 pub struct Check {
     pub slot: usize,
     pub pred: Pred,
+    /// `val(field)` on the right: the operator and the slot of that field. Its value is only
+    /// known per event, so `pred` is then unused.
+    pub field_rhs: Option<(Op, usize)>,
 }
 
 pub struct Slot {
@@ -223,18 +226,37 @@ impl CompiledRules {
                 pred: Pred::Exists {
                     legacy: self.target == Target::Legacy,
                 },
+                field_rhs: None,
             },
+            Expr::Cmp {
+                field,
+                op,
+                rhs: Rhs::Field(other),
+            } => {
+                let slot = self.slot(field);
+                let other_slot = self.slot(other);
+                Check {
+                    slot,
+                    pred: Pred::Exists { legacy: false },
+                    field_rhs: Some((*op, other_slot)),
+                }
+            }
             Expr::Cmp { field, op, rhs } => {
                 let slot = self.slot(field);
                 let values: Vec<String> = match rhs {
                     Rhs::Value(v) => vec![v.clone()],
                     Rhs::List(v) => v.clone(),
+                    Rhs::Field(_) => unreachable!("handled above"),
                 };
                 let pred = match self.target {
                     Target::Falco => ops::modern(*op, self.slots[slot].list, &values)?,
                     Target::Legacy => ops::legacy(*op, &values),
                 };
-                Check { slot, pred }
+                Check {
+                    slot,
+                    pred,
+                    field_rhs: None,
+                }
             }
             _ => unreachable!("only comparisons are checks"),
         })
@@ -350,7 +372,16 @@ pub fn eval(n: &Node, rs: &CompiledRules, cache: &mut Cache, ev: &Event) -> bool
             }
             let c = &rs.checks[*i];
             let index = rs.slots[c.slot].index;
-            let r = c.pred.eval(cache.get(&rs.slots, c.slot, ev), index);
+            let r = match c.field_rhs {
+                // A missing value on either side makes the comparison false, as for any field.
+                Some((op, other)) => match cache.get(&rs.slots, other, ev).first().cloned() {
+                    None => false,
+                    Some(v) => ops::modern(op, false, &[v])
+                        .map(|p| p.eval(cache.get(&rs.slots, c.slot, ev), index))
+                        .unwrap_or(false),
+                },
+                None => c.pred.eval(cache.get(&rs.slots, c.slot, ev), index),
+            };
             cache.results[*i] = (cache.gen, r);
             r
         }

@@ -3,7 +3,14 @@
 //! Each generator states, in its doc comment, what violates its property in each mode and the
 //! rules it emits per target; `pspconv explain <property>` prints that comment.
 
+mod allow_privilege_escalation;
+mod allowed_csi_drivers;
+mod allowed_flex_volumes;
+mod allowed_host_paths;
+mod allowed_proc_mount_types;
+mod apparmor;
 mod context;
+mod gen_a_util;
 mod host_ipc;
 mod host_namespace;
 mod host_network;
@@ -13,6 +20,21 @@ mod overflow;
 mod preamble;
 mod privileged;
 mod read_only_root_filesystem;
+mod runtime_class;
+mod se_linux;
+mod seccomp;
+mod sysctls;
+mod volumes;
+
+mod allowed_capabilities;
+mod fs_group;
+mod gen_b_util;
+mod host_ports;
+pub mod ranges;
+mod required_drop_capabilities;
+mod run_as_group;
+mod run_as_user;
+mod supplemental_groups;
 
 pub use context::{Bounds, ContainerRef, Ctx, CONTAINER_KINDS};
 pub use naming::safe_name;
@@ -122,6 +144,24 @@ pub const GENERATORS: &[Generator] = &[
     host_ipc::GENERATOR,
     host_network::GENERATOR,
     read_only_root_filesystem::GENERATOR,
+    volumes::GENERATOR,
+    allowed_host_paths::GENERATOR,
+    allowed_flex_volumes::GENERATOR,
+    allowed_csi_drivers::GENERATOR,
+    sysctls::GENERATOR,
+    allowed_proc_mount_types::GENERATOR,
+    runtime_class::GENERATOR,
+    allow_privilege_escalation::GENERATOR,
+    se_linux::GENERATOR,
+    seccomp::GENERATOR,
+    apparmor::GENERATOR,
+    host_ports::GENERATOR,
+    allowed_capabilities::GENERATOR,
+    required_drop_capabilities::GENERATOR,
+    run_as_user::GENERATOR,
+    run_as_group::GENERATOR,
+    supplemental_groups::GENERATOR,
+    fs_group::GENERATOR,
 ];
 
 /// Converts every policy into one rules file.

@@ -4,8 +4,9 @@ use super::ConvertError;
 use crate::psp::LoadedPolicy;
 
 /// Makes a policy name safe as an identifier prefix: every character other than an ASCII letter,
-/// digit or `_` becomes `_` (`no-privileged` → `no_privileged`); a leading digit gets a `_` in
-/// front, since Falco names must start with a letter or `_`.
+/// digit or `_` becomes `_` (`no-privileged` → `no_privileged`); a name that would not start
+/// with a letter gets `psp_` in front (`00-rook` → `psp_00_rook`), since Falco's condition
+/// grammar reads an identifier only from a letter.
 pub fn safe_name(name: &str) -> String {
     let mut out: String = name
         .chars()
@@ -17,8 +18,8 @@ pub fn safe_name(name: &str) -> String {
             }
         })
         .collect();
-    if out.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-        out.insert(0, '_');
+    if !out.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        out.insert_str(0, "psp_");
     }
     out
 }
@@ -70,6 +71,7 @@ mod tests {
             safe_name("psp.flannel.unprivileged"),
             "psp_flannel_unprivileged"
         );
-        assert_eq!(safe_name("00-rook-privileged"), "_00_rook_privileged");
+        assert_eq!(safe_name("00-rook-privileged"), "psp_00_rook_privileged");
+        assert_eq!(safe_name("-x"), "psp__x");
     }
 }

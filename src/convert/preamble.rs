@@ -321,6 +321,10 @@ fn engine_version(items: &[Item]) -> EngineVersion {
                 // The `regex` operator arrived in Falco 0.39 (engine 0.43.0).
                 v = v.max((0, 43, 0));
             }
+            if let Expr::Cmp(_, _, Value::FieldRef(_)) = e {
+                // Field-to-field comparisons, `val(...)`, arrived in Falco 0.38 (engine 0.40.0).
+                v = v.max((0, 40, 0));
+            }
         });
     }
     EngineVersion::Semver(v.0, v.1, v.2)

@@ -117,6 +117,10 @@ fn render_list_item(v: &super::expr::Value) -> Result<String, UnsafeValue> {
         Value::Int(i) => Ok(i.to_string()),
         Value::ListRef(n) => Ok(n.clone()),
         Value::Str(s) => super::render::quote_value(s),
+        Value::FieldRef(_) => Err(UnsafeValue {
+            value: "val(...)".into(),
+            reason: "a field reference cannot be a list item",
+        }),
     }
 }
 

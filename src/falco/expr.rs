@@ -82,6 +82,9 @@ pub enum Value {
     Str(String),
     /// A reference to a list by name (only inside a list).
     ListRef(String),
+    /// Another field's value, `val(<field>)`: a field-to-field comparison (Falco ≥ 0.38,
+    /// libs 0.17; not in legacy Falco). Only as the single right-hand side of a comparison.
+    FieldRef(Field),
 }
 
 /// A condition.

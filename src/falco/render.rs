@@ -94,7 +94,7 @@ fn write_expr(out: &mut String, expr: &Expr, target: Target) -> Result<(), Unsaf
             } else {
                 out.push_str(op.symbol());
             }
-            write_value(out, value)?;
+            write_value(out, value, target)?;
         }
         Expr::List(field, op, values) => {
             write_field(out, field, target)?;
@@ -105,7 +105,13 @@ fn write_expr(out: &mut String, expr: &Expr, target: Target) -> Result<(), Unsaf
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(out, v)?;
+                if matches!(v, Value::FieldRef(_)) {
+                    return Err(UnsafeValue {
+                        value: "val(...)".into(),
+                        reason: "Falco compares a field with another only as a single value, not in a list",
+                    });
+                }
+                write_value(out, v, target)?;
             }
             out.push(')');
         }
@@ -203,8 +209,13 @@ fn push_identifier(out: &mut String, name: &str) -> Result<(), UnsafeValue> {
     }
 }
 
-fn write_value(out: &mut String, value: &Value) -> Result<(), UnsafeValue> {
+fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), UnsafeValue> {
     match value {
+        Value::FieldRef(field) => {
+            out.push_str("val(");
+            write_field(out, field, target)?;
+            out.push(')');
+        }
         Value::Word(w) => out.push_str(w),
         Value::Int(i) => {
             let _ = write!(out, "{i}");
@@ -267,6 +278,9 @@ pub fn is_bare_token(s: &str) -> bool {
         && !KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(s))
         && !s.contains("_psp_")
         && !s.starts_with('-')
+        // Falco 0.18-0.29 reads a leading number as a number token, so `30:40` or `1.2.3` bare
+        // would not parse: a value starting with a digit stays bare only if it is all digits.
+        && (!s.starts_with(|c: char| c.is_ascii_digit()) || s.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -290,6 +304,8 @@ mod tests {
         assert!(quote_value("back\\slash").is_err());
         assert!(quote_value(&"x".repeat(256)).is_err());
         assert_eq!(quote_value("").unwrap(), "\"\"");
+        assert_eq!(quote_value("30:40").unwrap(), "\"30:40\"");
+        assert_eq!(quote_value("1000").unwrap(), "1000");
     }
 
     #[test]
@@ -307,6 +323,18 @@ mod tests {
         assert!(render(&e, Target::Legacy)
             .unwrap()
             .starts_with("jevt.value["));
+    }
+
+    #[test]
+    fn field_refs_render_as_val() {
+        let f = |p: &str| {
+            crate::falco::expr::json_pointer("json.value", &["requestObject", "spec"], &[p.into()])
+        };
+        let e = Expr::eq(f("a"), Value::FieldRef(f("b")));
+        assert_eq!(
+            render(&e, Target::Falco).unwrap(),
+            "json.value[/requestObject/spec/a]=val(json.value[/requestObject/spec/b])"
+        );
     }
 
     #[test]

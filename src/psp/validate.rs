@@ -11,7 +11,7 @@ pub struct IdRange {
     pub max: i64,
 }
 
-/// An inclusive range of host ports (`0 <= min <= max <= 65535`).
+/// An inclusive range of host ports (`0 <= min <= max <= 65536`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "RawRange")]
 pub struct HostPortRange {
@@ -39,7 +39,8 @@ impl TryFrom<RawRange> for IdRange {
 impl TryFrom<RawRange> for HostPortRange {
     type Error = String;
     fn try_from(r: RawRange) -> Result<Self, String> {
-        check_range(r.min, r.max, 65535)?;
+        // The API type is int32; Kubernetes' own examples write `max: 65536`.
+        check_range(r.min, r.max, 65536)?;
         Ok(HostPortRange {
             min: r.min,
             max: r.max,

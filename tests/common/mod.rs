@@ -14,14 +14,22 @@ pub const TARGETS: [Target; 2] = [Target::Falco, Target::Legacy];
 /// Converts `psp` (YAML) to rules text.
 pub fn rules_for(psp: &str, target: Target, mode: Mode) -> String {
     let loaded = load_policies(psp, "test.yaml").expect("test PSP loads");
-    let opts = Options { target, mode, sources: Sources::All, ..Options::default() };
-    convert(&loaded.policies, &opts).expect("test PSP converts").text
+    let opts = Options {
+        target,
+        mode,
+        sources: Sources::All,
+        ..Options::default()
+    };
+    convert(&loaded.policies, &opts)
+        .expect("test PSP converts")
+        .text
 }
 
 /// Loads rules text into check, asserting Falco would load it without any warning for the
 /// current target (SPEC §3: the output is free of Falco load warnings).
 pub fn load(rules: &str, target: Target) -> check::RuleSet {
-    let set = check::load(rules, "rules.yaml", target).unwrap_or_else(|e| panic!("rules load: {e}\n{rules}"));
+    let set = check::load(rules, "rules.yaml", target)
+        .unwrap_or_else(|e| panic!("rules load: {e}\n{rules}"));
     if target == Target::Falco {
         let warnings: Vec<String> = set.warnings.iter().map(|w| w.to_string()).collect();
         assert!(warnings.is_empty(), "load warnings: {warnings:#?}");
@@ -31,11 +39,20 @@ pub fn load(rules: &str, target: Target) -> check::RuleSet {
 
 /// Names of the rules that fired on `events` (JSON lines), each once per alert.
 pub fn fired_on(rules: &check::RuleSet, target: Target, events: &str) -> Vec<String> {
-    let opts = CheckOptions { target, ..CheckOptions::default() };
+    let opts = CheckOptions {
+        target,
+        ..CheckOptions::default()
+    };
     let mut out = Vec::new();
     let mut diag = Vec::new();
-    let summary = check::run(rules, events.as_bytes(), &opts, &mut out, &mut diag).expect("check runs");
-    assert_eq!(summary.invalid_events, 0, "invalid events: {}", String::from_utf8_lossy(&diag));
+    let summary =
+        check::run(rules, events.as_bytes(), &opts, &mut out, &mut diag).expect("check runs");
+    assert_eq!(
+        summary.invalid_events,
+        0,
+        "invalid events: {}",
+        String::from_utf8_lossy(&diag)
+    );
     let mut names = Vec::new();
     for (rule, count) in summary.per_rule {
         for _ in 0..count {

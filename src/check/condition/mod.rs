@@ -107,6 +107,9 @@ pub enum Rhs {
     Value(String),
     /// `(a, "b", c)`; bare items may name lists, expanded when the rule is compiled.
     List(Vec<String>),
+    /// `val(field)`: the value of another field of the same event (libsinsp field-to-field
+    /// comparison, Falco >= 0.38).
+    Field(FieldRef),
 }
 
 /// A normalized condition tree.

@@ -272,6 +272,9 @@ impl<'a> Parser<'a> {
         {
             self.pos += t.len();
             self.blank();
+            if let Some(rhs) = self.val_rhs()? {
+                return Ok(Expr::Cmp { field, op, rhs });
+            }
             self.reject_transformer()?;
             let v = self
                 .take(lexer::hex_num(self.rest()))
@@ -295,6 +298,9 @@ impl<'a> Parser<'a> {
         };
         if let Some(op) = str_op {
             self.blank();
+            if let Some(rhs) = self.val_rhs()? {
+                return Ok(Expr::Cmp { field, op, rhs });
+            }
             self.reject_transformer()?;
             let v = self
                 .str_value()?
@@ -318,6 +324,23 @@ impl<'a> Parser<'a> {
              'glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', \
              'endswith', 'regex', 'intersects', 'in', 'pmatch'",
         ))
+    }
+
+    /// `val(<field>)` as a right-hand side, the only transformer check evaluates.
+    fn val_rhs(&mut self) -> PResult<Option<Rhs>> {
+        if !self.lit("val(") {
+            return Ok(None);
+        }
+        self.blank();
+        let Some(name) = self.take(lexer::field_name(self.rest())) else {
+            return Err(self.err("expected a field inside val()"));
+        };
+        let field = self.parse_field_remainder(name)?;
+        self.blank();
+        if !self.lit(")") {
+            return Err(self.err("expected a ')' token"));
+        }
+        Ok(Some(Rhs::Field(field)))
     }
 
     fn reject_transformer(&self) -> PResult<()> {

@@ -76,6 +76,11 @@ fn write_field(f: &FieldRef, out: &mut String) {
 
 fn write_rhs(op: Op, rhs: &Rhs, out: &mut String) {
     match rhs {
+        Rhs::Field(f) => {
+            out.push_str("val(");
+            write_field(f, out);
+            out.push(')');
+        }
         Rhs::Value(v) if op.takes_list() => {
             if lexer::identifier(v.as_bytes()) == Some(v.len()) {
                 out.push_str(v);

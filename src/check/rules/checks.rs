@@ -35,7 +35,7 @@ pub fn check_fields(
         let na = match rhs {
             Some(Rhs::Value(v)) => v == "<NA>",
             Some(Rhs::List(v)) => v.iter().any(|x| x == "<NA>"),
-            None => false,
+            Some(Rhs::Field(_)) | None => false,
         };
         let na_op = matches!(
             op,
@@ -86,6 +86,25 @@ fn check_one(
     let info = fields::lookup(target, source, &field.name)
         .ok_or_else(|| format!("unknown field '{}' for source '{source}'", field.name))?;
     fields::check_arg(&info, field, target)?;
+    if let Some(Rhs::Field(other)) = rhs {
+        // libsinsp field-to-field comparison (`val()`, Falco >= 0.38): the legacy engine has
+        // no such thing, and the right-hand field must exist and be single-valued.
+        if target == Target::Legacy {
+            return Err("val() is not supported by the legacy engine".into());
+        }
+        let rinfo = fields::lookup(target, source, &other.name)
+            .ok_or_else(|| format!("unknown field '{}' for source '{source}'", other.name))?;
+        fields::check_arg(&rinfo, other, target)?;
+        if rinfo.list || info.list {
+            return Err("val() compares single-valued fields only".into());
+        }
+        if matches!(op, Some(Op::In | Op::Intersects | Op::PMatch | Op::Regex)) {
+            return Err(format!(
+                "'{}' operator does not take a field value",
+                op.map_or("", Op::as_str)
+            ));
+        }
+    }
     if let Some(op) = op {
         // Plugin fields are strings (PT_CHARBUF): libs `flt_is_comparable_string` has no
         // binary operators.
@@ -115,7 +134,7 @@ fn check_one(
             let values: &[String] = match rhs {
                 Some(Rhs::Value(v)) => std::slice::from_ref(v),
                 Some(Rhs::List(v)) => v,
-                None => &[],
+                Some(Rhs::Field(_)) | None => &[],
             };
             if let Some(v) = values.iter().find(|v| v.len() + 1 > MAX_PARAM) {
                 return Err(format!(
