@@ -76,6 +76,8 @@ pub struct CompiledRules {
     presence_slot_index: HashMap<FieldRef, usize>,
     pub memos: Vec<Node>,
     memo_index: HashMap<Expr, usize>,
+    /// Compiled regexes by pattern, shared by the checks that use one.
+    regexes: HashMap<String, regex::Regex>,
     pub conjs: Vec<Conj>,
     conj_index: HashMap<(Option<usize>, NodeKey), usize>,
     pub guards: Vec<Guard>,
@@ -96,6 +98,7 @@ impl CompiledRules {
             presence_slot_index: HashMap::new(),
             memos: Vec::new(),
             memo_index: HashMap::new(),
+            regexes: HashMap::new(),
             conjs: Vec::new(),
             conj_index: HashMap::new(),
             guards: Vec::new(),
@@ -249,7 +252,9 @@ impl CompiledRules {
                     Rhs::Field(_) => unreachable!("handled above"),
                 };
                 let pred = match self.target {
-                    Target::Falco => ops::modern(*op, self.slots[slot].list, &values)?,
+                    Target::Falco => {
+                        ops::modern_cached(*op, self.slots[slot].list, &values, &mut self.regexes)?
+                    }
                     Target::Legacy => ops::legacy(*op, &values),
                 };
                 Check {

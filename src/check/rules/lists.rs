@@ -113,10 +113,30 @@ pub fn resolve(cnd: &mut String, list: &List) -> bool {
 /// Resolves every list, in definition order, marking the ones substituted.
 pub fn resolve_all(cond: &str, lists: &[List], used: &mut HashSet<String>) -> String {
     let mut c = cond.to_string();
+    // A name free of delimiters occurs delimited exactly when it is one of the condition's
+    // delimiter-separated tokens, so most lists are ruled out by one set lookup instead of a
+    // scan of the text (the token set is rebuilt after each substitution).
+    let mut tokens = token_set(&c);
     for l in lists {
+        let plain = !l.name.bytes().any(is_delimiter);
+        if plain && !tokens.contains(l.name.as_str()) {
+            continue;
+        }
         if resolve(&mut c, l) {
             used.insert(l.name.clone());
+            tokens = token_set(&c);
         }
     }
     c
+}
+
+fn is_delimiter(b: u8) -> bool {
+    b" \t\n\r(),=".contains(&b)
+}
+
+fn token_set(c: &str) -> HashSet<String> {
+    c.split(|ch: char| ch.is_ascii() && is_delimiter(ch as u8))
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
 }
