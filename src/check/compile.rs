@@ -6,6 +6,7 @@ use super::condition::{Expr, FieldRef, Op, Rhs, UnaryOp};
 use super::fields::{self, Event, Extractor, Values};
 use super::guard::{self, Guard};
 use super::ops::{self, Pred};
+use super::pointers::{PointerCache, PointerTree};
 use super::rules::{Priority, Rule};
 use crate::Target;
 use std::collections::HashMap;
@@ -60,6 +61,9 @@ pub struct Check {
 
 pub struct Slot {
     pub extract: Extractor,
+    /// Modern `json.value[ptr]`: the pointer's node in `CompiledRules::pointers`, and whether
+    /// only its presence matters; resolved through the tree instead of `extract`.
+    pub pointer: Option<(usize, bool)>,
     pub list: bool,
     /// Legacy `[k]` narrowing (see `fields::legacy_index`).
     pub index: Option<usize>,
@@ -76,6 +80,7 @@ pub struct CompiledRules {
     presence_slot_index: HashMap<FieldRef, usize>,
     pub memos: Vec<Node>,
     memo_index: HashMap<Expr, usize>,
+    pub pointers: PointerTree,
     /// Compiled regexes by pattern, shared by the checks that use one.
     regexes: HashMap<String, regex::Regex>,
     pub conjs: Vec<Conj>,
@@ -99,6 +104,7 @@ impl CompiledRules {
             memos: Vec::new(),
             memo_index: HashMap::new(),
             regexes: HashMap::new(),
+            pointers: PointerTree::default(),
             conjs: Vec::new(),
             conj_index: HashMap::new(),
             guards: Vec::new(),
@@ -117,8 +123,12 @@ impl CompiledRules {
         let extract = fields::gen_event_extractor(&f.name)
             .unwrap_or_else(|| fields::extractor(self.target, f));
         let index = fields::legacy_index(self.target, f);
+        let pointer = self
+            .modern_pointer(f)
+            .map(|p| (self.pointers.add(p), false));
         self.slots.push(Slot {
             extract,
+            pointer,
             list,
             index,
         });
@@ -130,26 +140,32 @@ impl CompiledRules {
     /// when the pointer resolves, as the real extractor gives one value exactly then, without
     /// marshaling the subtree it points at.
     fn presence_slot(&mut self, f: &FieldRef) -> Option<usize> {
-        let ptr = f.arg.as_deref().filter(|p| !p.is_empty())?;
-        if self.target != Target::Falco || !matches!(f.name.as_str(), "json.value" | "jevt.value") {
-            return None;
-        }
+        let ptr = self.modern_pointer(f)?;
         if let Some(i) = self.presence_slot_index.get(f) {
             return Some(*i);
         }
-        let parts = super::json::pointer_parts(ptr);
-        let extract: Extractor = Box::new(move |ev: &Event| match ev.json.walk(&parts) {
+        let node = self.pointers.add(ptr);
+        let ptr = super::json::Pointer::new(ptr);
+        let extract: Extractor = Box::new(move |ev: &Event| match ev.json.walk_pointer(&ptr) {
             Some(_) => vec![String::new()],
             None => Vec::new(),
         });
         self.slots.push(Slot {
             extract,
+            pointer: Some((node, true)),
             list: false,
             index: None,
         });
         self.presence_slot_index
             .insert(f.clone(), self.slots.len() - 1);
         Some(self.slots.len() - 1)
+    }
+
+    /// The pointer of a modern `json.value[ptr]` / `jevt.value[ptr]` with a non-empty `ptr`.
+    fn modern_pointer<'f>(&self, f: &'f FieldRef) -> Option<&'f str> {
+        let ptr = f.arg.as_deref().filter(|p| !p.is_empty())?;
+        let named = matches!(f.name.as_str(), "json.value" | "jevt.value");
+        (self.target == Target::Falco && named).then_some(ptr)
     }
 
     /// Adds a validated `k8s_audit` rule.
@@ -329,6 +345,7 @@ pub struct Cache {
     conj_results: Vec<(u64, bool)>,
     /// Scratch path for `eval_conj`.
     path: Vec<usize>,
+    pointers: PointerCache,
 }
 
 impl Cache {
@@ -340,6 +357,7 @@ impl Cache {
             memo_results: Vec::new(),
             conj_results: Vec::new(),
             path: Vec::new(),
+            pointers: PointerCache::default(),
         }
     }
 
@@ -348,6 +366,7 @@ impl Cache {
         let mut c = Cache::new(rs.slots.len(), rs.checks.len());
         c.memo_results = vec![(0, false); rs.memos.len()];
         c.conj_results = vec![(0, false); rs.conjs.len()];
+        c.pointers = PointerCache::new(&rs.pointers);
         c
     }
 
@@ -355,10 +374,23 @@ impl Cache {
         self.gen += 1;
     }
 
-    pub fn get<'a>(&'a mut self, slots: &[Slot], slot: usize, ev: &Event) -> &'a Values {
+    pub fn get<'a>(&'a mut self, rs: &CompiledRules, slot: usize, ev: &Event) -> &'a Values {
         let e = &mut self.entries[slot];
         if e.0 != self.gen {
-            e.1 = (slots[slot].extract)(ev);
+            let s = &rs.slots[slot];
+            e.1 = match s.pointer {
+                Some((node, presence)) => {
+                    match self
+                        .pointers
+                        .resolve(&rs.pointers, node, &ev.json, self.gen)
+                    {
+                        None => Vec::new(),
+                        Some(_) if presence => vec![String::new()],
+                        Some(v) => vec![v.to_value_string()],
+                    }
+                }
+                None => (s.extract)(ev),
+            };
             e.0 = self.gen;
         }
         &e.1
@@ -379,13 +411,13 @@ pub fn eval(n: &Node, rs: &CompiledRules, cache: &mut Cache, ev: &Event) -> bool
             let index = rs.slots[c.slot].index;
             let r = match c.field_rhs {
                 // A missing value on either side makes the comparison false, as for any field.
-                Some((op, other)) => match cache.get(&rs.slots, other, ev).first().cloned() {
+                Some((op, other)) => match cache.get(rs, other, ev).first().cloned() {
                     None => false,
                     Some(v) => ops::modern(op, false, &[v])
-                        .map(|p| p.eval(cache.get(&rs.slots, c.slot, ev), index))
+                        .map(|p| p.eval(cache.get(rs, c.slot, ev), index))
                         .unwrap_or(false),
                 },
-                None => c.pred.eval(cache.get(&rs.slots, c.slot, ev), index),
+                None => c.pred.eval(cache.get(rs, c.slot, ev), index),
             };
             cache.results[*i] = (cache.gen, r);
             r

@@ -198,6 +198,41 @@ impl Json {
     }
 }
 
+/// A pointer split and parsed once, at rule load: each token with its array index, if it
+/// reads as one, so a walk does no parsing per event.
+#[derive(Debug, Clone)]
+pub struct Pointer {
+    parts: Vec<(String, Option<usize>)>,
+}
+
+impl Pointer {
+    pub fn new(ptr: &str) -> Pointer {
+        let parts = pointer_parts(ptr)
+            .into_iter()
+            .map(|p| {
+                let i = p.parse::<usize>().ok();
+                (p, i)
+            })
+            .collect();
+        Pointer { parts }
+    }
+}
+
+impl Json {
+    /// [`Json::walk`] over a pre-parsed [`Pointer`]: the same lookups as `get` per token.
+    pub fn walk_pointer(&self, p: &Pointer) -> Option<&Json> {
+        let mut v = self;
+        for (key, index) in &p.parts {
+            v = match v {
+                Json::Obj(m) => m.iter().find(|(k, _)| k == key).map(|(_, x)| x)?,
+                Json::Arr(a) => a.get((*index)?)?,
+                _ => return None,
+            };
+        }
+        Some(v)
+    }
+}
+
 /// Splits a pointer once, at rule load, into unescaped tokens (one optional leading `/`).
 pub fn pointer_parts(ptr: &str) -> Vec<String> {
     let p = ptr.strip_prefix('/').unwrap_or(ptr);
