@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use crate::convert::{self, Options, GENERATORS};
 use crate::output::{write_atomic, write_stdout};
@@ -39,23 +39,35 @@ impl Input {
             Input::File(p) => {
                 let f = std::fs::File::open(p)
                     .with_context(|| format!("cannot open {}", p.display()))?;
+                if f.metadata().is_ok_and(|m| m.is_dir()) {
+                    return Err(user_error(
+                        format!("{} is a directory, not a PSP file", p.display()),
+                        "give the path of a YAML or JSON file, or `-` for stdin",
+                    ));
+                }
                 f.take(limit)
                     .read_to_end(&mut bytes)
                     .with_context(|| format!("cannot read {}", p.display()))?;
             }
         }
         if bytes.len() as u64 >= limit {
-            bail!(
-                "{}: input is larger than {} bytes",
-                self.origin(),
-                limit - 1
-            );
+            return Err(user_error(
+                format!(
+                    "{}: input is larger than {} bytes",
+                    self.origin(),
+                    limit - 1
+                ),
+                "split the input into smaller files",
+            ));
         }
         String::from_utf8(bytes).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: input is not valid UTF-8 (byte {})",
-                self.origin(),
-                e.utf8_error().valid_up_to()
+            user_error(
+                format!(
+                    "{}: input is not valid UTF-8 (byte {})",
+                    self.origin(),
+                    e.utf8_error().valid_up_to()
+                ),
+                "convert the file to UTF-8 (Kubernetes manifests are UTF-8)",
             )
         })
     }
@@ -74,7 +86,24 @@ pub struct ConvertConfig {
     pub fail_on_warning: bool,
 }
 
+/// An error whose fix is known: the message, and the hint printed below it.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UserError {
+    pub message: String,
+    pub hint: String,
+}
+
+fn user_error(message: String, hint: &str) -> anyhow::Error {
+    UserError {
+        message,
+        hint: hint.to_string(),
+    }
+    .into()
+}
+
 /// Prints diagnostics on stderr in one style; colour only on a terminal without `NO_COLOR`.
+/// Writing to a closed stderr is ignored rather than a panic.
 pub struct Reporter {
     quiet: bool,
     colour: bool,
@@ -95,56 +124,135 @@ impl Reporter {
         }
     }
 
+    fn emit(&self, text: &str) {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+
     pub fn is_quiet(&self) -> bool {
         self.quiet
     }
 
-    /// A warning or note line (already prefixed `warning:` / `note:`).
+    /// A warning or note line (already prefixed `warning:` / `note:`); silent with `--quiet`.
     pub fn diag(&self, line: &str) {
         if self.quiet {
             return;
         }
         let line = if let Some(rest) = line.strip_prefix("warning:") {
-            format!("{}{rest}", self.paint("33", "warning:"))
+            format!("{}{rest}", self.paint("1;33", "warning:"))
+        } else if let Some(rest) = line.strip_prefix("note:") {
+            format!("{}{rest}", self.paint("1;36", "note:"))
         } else {
             line.to_string()
         };
-        eprintln!("{line}");
+        self.emit(&line);
     }
 
-    /// `error: <message>`, each cause on its own line, and a hint.
+    /// `error: <message>`, each cause on its own line, and a hint saying what to do.
     pub fn error(&self, e: &anyhow::Error) {
-        eprintln!("{} {e}", self.paint("31", "error:"));
+        self.emit(&format!("{} {e}", self.paint("1;31", "error:")));
         for cause in e.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
+            self.emit(&format!("  caused by: {cause}"));
         }
-        eprintln!("  hint: run `pspconv --help` for usage");
+        self.emit(&format!(
+            "  {} {}",
+            self.paint("1;32", "hint:"),
+            hint_for(e)
+        ));
     }
+
+    /// A command-line usage error, in the same shape as [`Reporter::error`].
+    pub fn usage(&self, message: &str, details: &[String], hint: &str) {
+        self.emit(&format!("{} {message}", self.paint("1;31", "error:")));
+        for d in details {
+            let d = match d.split_once(": ") {
+                Some((head, rest)) if head == "Usage" || head == "tip" => {
+                    format!("{}: {rest}", head.to_lowercase())
+                }
+                _ => d.clone(),
+            };
+            self.emit(&format!("  {d}"));
+        }
+        self.emit(&format!("  {} {hint}", self.paint("1;32", "hint:")));
+    }
+}
+
+/// What to do about an error, from the most specific thing known about it.
+pub fn hint_for(e: &anyhow::Error) -> String {
+    for cause in e.chain() {
+        if let Some(u) = cause.downcast_ref::<UserError>() {
+            return u.hint.clone();
+        }
+        if let Some(l) = cause.downcast_ref::<crate::psp::LoadError>() {
+            return if l.message.contains("larger than") || l.message.contains(" more than ") {
+                "split the input into smaller files".into()
+            } else if l.line.is_some() || !l.path.is_empty() {
+                "fix the input at the position or field shown; `pspconv explain <property>` describes each property".into()
+            } else {
+                "check that the input is a PodSecurityPolicy (policy/v1beta1) in YAML or JSON"
+                    .into()
+            };
+        }
+        if let Some(c) = cause.downcast_ref::<crate::convert::ConvertError>() {
+            return match c {
+                crate::convert::ConvertError::NameCollision { .. } => {
+                    "rename one of the policies (metadata.name)".into()
+                }
+                _ => "change the value shown in the policy (or the --images/--namespaces flags)"
+                    .into(),
+            };
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                std::io::ErrorKind::NotFound => "check that the path exists".into(),
+                std::io::ErrorKind::PermissionDenied => "check the file's permissions".into(),
+                _ => "check the path and that the disk is writable".into(),
+            };
+        }
+    }
+    "run `pspconv --help` for usage".into()
 }
 
 pub fn run_convert(cfg: &ConvertConfig, reporter: &Reporter) -> Result<ExitCode> {
     if let (Input::File(i), Output::File(o)) = (&cfg.input, &cfg.output) {
-        let same = i == o
-            || matches!((std::fs::canonicalize(i), std::fs::canonicalize(o)), (Ok(a), Ok(b)) if a == b);
-        if same {
-            bail!(
-                "--rules-path {} is the same file as --psp-path: refusing to overwrite the policy",
-                o.display()
-            );
+        if same_file(i, o) {
+            return Err(user_error(
+                format!(
+                    "--rules-path {} is the same file as --psp-path {}: refusing to overwrite the policy",
+                    o.display(),
+                    i.display()
+                ),
+                "write the rules to another file, e.g. --rules-path psp_rules.yaml",
+            ));
         }
     }
+    if matches!(cfg.input, Input::Stdin) && std::io::stdin().is_terminal() {
+        reporter.diag("note: reading the policy from the terminal; end it with Ctrl-D");
+    }
     let text = cfg.input.read_text()?;
-    let loaded = load_policies(&text, &cfg.input.origin())?;
+    let loaded = load_policies(&text, &cfg.input.origin()).inspect_err(|e| {
+        for w in &e.warnings {
+            reporter.diag(w);
+        }
+    })?;
     let conversion = convert::convert(&loaded.policies, &cfg.options)?;
     let warnings: Vec<&String> = loaded.warnings.iter().chain(&conversion.warnings).collect();
     for w in &warnings {
         reporter.diag(w);
     }
     if cfg.fail_on_warning && warnings.iter().any(|w| w.starts_with("warning:")) {
-        bail!("warnings present and --fail-on-warning given; no rules written");
+        let n = warnings
+            .iter()
+            .filter(|w| w.starts_with("warning:"))
+            .count();
+        return Err(user_error(
+            format!("{n} warning(s) and --fail-on-warning given; no rules written"),
+            "fix what the warnings above point at, or run without --fail-on-warning",
+        ));
     }
     match &cfg.output {
         Output::Stdout => {
+            // `false`: the reader went away (`| head`), which is a normal end.
             write_stdout(&conversion.text).context("cannot write to stdout")?;
         }
         Output::File(p) => {
@@ -153,6 +261,27 @@ pub fn run_convert(cfg: &ConvertConfig, reporter: &Reporter) -> Result<ExitCode>
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether two paths name one file: the same path, the same file through `./`, `..` or a
+/// symbolic link, or a hard link (same device and inode).
+pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    if a == b {
+        return true;
+    }
+    if let (Ok(x), Ok(y)) = (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        if x == y {
+            return true;
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    false
 }
 
 /// `pspconv explain [property]`: the generator's doc comment, or the list of properties.
@@ -165,16 +294,43 @@ pub fn run_explain(property: Option<&str>) -> Result<ExitCode> {
         write_stdout(&text)?;
         return Ok(ExitCode::SUCCESS);
     };
+    let wanted = EXPLAIN_ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(property))
+        .map_or(property, |(_, p)| p);
     let Some(g) = GENERATORS
         .iter()
-        .find(|g| g.property.eq_ignore_ascii_case(property))
+        .find(|g| g.property.eq_ignore_ascii_case(wanted))
     else {
         let known: Vec<&str> = GENERATORS.iter().map(|g| g.property).collect();
-        bail!("unknown property {property:?}; known: {}", known.join(", "));
+        return Err(user_error(
+            format!("unknown property {property:?}; known: {}", known.join(", ")),
+            "run `pspconv explain` for the list of properties",
+        ));
     };
     write_stdout(&doc_text(g.doc))?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// PSP fields (and annotations) covered by a generator of another name.
+const EXPLAIN_ALIASES: [(&str, &str); 7] = [
+    ("defaultAddCapabilities", "allowedCapabilities"),
+    ("allowedUnsafeSysctls", "sysctls"),
+    ("forbiddenSysctls", "sysctls"),
+    ("allowedRuntimeClassNames", "runtimeClass"),
+    (
+        "seccomp.security.alpha.kubernetes.io/allowedProfileNames",
+        "seccomp",
+    ),
+    (
+        "apparmor.security.beta.kubernetes.io/allowedProfileNames",
+        "apparmor",
+    ),
+    (
+        "defaultAllowPrivilegeEscalation",
+        "allowPrivilegeEscalation",
+    ),
+];
 
 /// The leading `//!` comment of a generator module, as plain text.
 pub fn doc_text(source: &str) -> String {

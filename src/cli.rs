@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod generate;
+
 use crate::app::{self, ConvertConfig, Input, Output};
 use crate::check::RuleMatching;
 use crate::convert::{Bounds, Mode, Options, Sources};
@@ -52,6 +54,25 @@ pub enum Command {
         /// A PSP property, e.g. privileged, hostPID, readOnlyRootFilesystem.
         property: Option<String>,
     },
+    /// Print a shell completion script (bash, zsh or fish).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: ShellArg,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write pspconv.1, pspconv-convert-psp.1, ... into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,10 +91,10 @@ pub struct PolicyArgs {
     #[arg(long, value_enum, default_value_t = ModeArg::Strict)]
     pub mode: ModeArg,
     /// Limit the rules to pods whose containers all use these image repositories (comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = image_arg)]
     pub images: Vec<String>,
     /// Limit the rules to pods in these namespaces (comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = namespace_arg)]
     pub namespaces: Vec<String>,
     /// Containers per kind (init, regular, ephemeral) that per-index checks look at.
     #[arg(long, default_value_t = Bounds::default().containers as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -202,6 +223,24 @@ impl PolicyArgs {
     }
 }
 
+/// One `--images` item: checked here so that a bad one is a usage error, whatever the policy.
+fn image_arg(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if !s.is_empty() {
+        crate::psp::scope::check_repository(crate::psp::scope::image_repository(s))?;
+    }
+    Ok(s.to_string())
+}
+
+/// One `--namespaces` item.
+fn namespace_arg(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if !s.is_empty() {
+        crate::psp::scope::check_namespace(s)?;
+    }
+    Ok(s.to_string())
+}
+
 pub fn input(path: &str) -> Input {
     if path == "-" {
         Input::Stdin
@@ -221,11 +260,7 @@ pub fn output(path: Option<&str>) -> Output {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+        Err(e) => return usage_error(&e),
     };
     let reporter = app::Reporter::new(cli.quiet);
     let result = match cli.command {
@@ -261,6 +296,8 @@ pub fn main() -> ExitCode {
             )
         }
         Command::Explain { property } => app::run_explain(property.as_deref()),
+        Command::Completions { shell } => generate::completions(shell),
+        Command::Man { dir } => generate::man(dir.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -269,4 +306,70 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Help and version go to stdout (exit 0); usage errors are reported like every other error:
+/// `error: ...`, clap's tip and usage line, a hint, exit 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = crate::output::write_stdout(&e.render().to_string());
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `pspconv` alone: the help is the most useful answer, but the run did nothing.
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        _ => {}
+    }
+    let text = e.render().to_string();
+    let mut lines = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("For more information"));
+    let message = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    let details: Vec<String> = lines.map(|l| l.trim().to_string()).collect();
+    let command = usage_command(&details);
+    app::Reporter::new(false).usage(
+        &message,
+        &details,
+        &format!("run `{command} --help` for usage"),
+    );
+    ExitCode::from(2)
+}
+
+/// `pspconv convert psp` from clap's `Usage: pspconv convert psp [OPTIONS] ...` line.
+fn usage_command(details: &[String]) -> String {
+    details
+        .iter()
+        .find_map(|l| l.strip_prefix("Usage: "))
+        .map(|u| {
+            u.split_whitespace()
+                .take_while(|w| {
+                    w.starts_with(|c: char| c.is_ascii_lowercase())
+                        && w.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| {
+            // No usage line (a bad value): the subcommands as typed.
+            let words: Vec<String> = std::env::args()
+                .skip(1)
+                .take_while(|a| {
+                    ["convert", "psp", "check", "explain", "completions", "man"]
+                        .contains(&a.as_str())
+                })
+                .collect();
+            std::iter::once("pspconv".to_string())
+                .chain(words)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
 }

@@ -1,6 +1,20 @@
-//! All YAML input goes through this module, so the YAML library can be swapped in one place.
+//! All YAML (and JSON) input goes through this module, so the parsing libraries can be swapped
+//! in one place.
 //!
 //! (YAML *output* is written by `falco::emit`, which quotes scalars itself; see `quote_scalar`.)
+//!
+//! Documents are read twice in lockstep: once into a generic [`Value`] (to decide what a document
+//! is), and once typed, straight from the parser, so that a typed error keeps its line and column.
+//! JSON input is read with a JSON parser: YAML parsers refuse the tab indentation JSON allows.
+
+use serde::Deserialize;
+
+mod seek;
+mod stream;
+pub use seek::Seg;
+pub use stream::{
+    format_path, from_value, DocOutcome, Format, PathError, Select, Stream, TypedDoc,
+};
 
 pub use serde_yaml::{Mapping, Value};
 
@@ -13,28 +27,173 @@ pub struct YamlError {
     pub message: String,
 }
 
-impl YamlError {
-    pub(crate) fn from_serde(err: &serde_yaml::Error) -> Self {
-        let loc = err.location();
-        YamlError {
-            line: loc.as_ref().map(|l| l.line()),
-            column: loc.as_ref().map(|l| l.column()),
-            message: strip_position(&err.to_string()),
+/// What the parsers' errors have in common: a message and maybe a position.
+pub trait ParseError: serde::de::Error {
+    fn position(&self) -> (Option<usize>, Option<usize>);
+}
+
+impl ParseError for serde_yaml::Error {
+    fn position(&self) -> (Option<usize>, Option<usize>) {
+        let loc = self.location();
+        (loc.as_ref().map(|l| l.line()), loc.map(|l| l.column()))
+    }
+}
+
+impl ParseError for serde_json::Error {
+    fn position(&self) -> (Option<usize>, Option<usize>) {
+        match self.line() {
+            0 => (None, None),
+            l => (Some(l), Some(self.column().max(1))),
         }
     }
 }
 
-/// serde_yaml appends " at line L column C" to messages; positions are reported separately.
-fn strip_position(msg: &str) -> String {
-    match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
+impl YamlError {
+    pub(crate) fn from_serde(err: &serde_yaml::Error) -> Self {
+        Self::from_parse(err)
     }
+
+    pub(crate) fn from_parse<E: ParseError>(err: &E) -> Self {
+        let (line, column) = err.position();
+        YamlError {
+            line,
+            column,
+            message: clean_message(&err.to_string()),
+        }
+    }
+}
+
+/// The parsers append " at line L column C" (and serde_yaml prefixes its own, coarser field
+/// path): positions and paths are reported separately, so both are removed.
+fn clean_message(msg: &str) -> String {
+    if msg.contains("repetition limit exceeded") {
+        return "too many alias expansions (an alias bomb?)".into();
+    }
+    if msg.contains("recursion limit exceeded") {
+        return format!("collections nested more than {MAX_FLOW_DEPTH} levels deep");
+    }
+    let msg = match msg.find(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    if let Some((head, rest)) = msg.split_once(": ") {
+        let is_path = !head.is_empty()
+            && head.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '.' | '[' | ']' | '_' | '-' | '/')
+            });
+        if is_path {
+            return rest.to_string();
+        }
+    }
+    msg.to_string()
+}
+
+/// Deepest flow nesting (`[[[...`) read; the YAML parser's own limit (128) comes later, after
+/// a scan whose cost grows with the square of the depth.
+pub const MAX_FLOW_DEPTH: usize = 128;
+
+/// Refuses flow collections nested deeper than [`MAX_FLOW_DEPTH`] before the parser sees them:
+/// libyaml checks every open level at every token, so 100 000 `[` take minutes. The scan skips
+/// quoted scalars and comments; brackets inside plain scalars may count, which only matters
+/// for more than a hundred unbalanced ones.
+pub fn check_nesting(text: &str) -> Result<(), YamlError> {
+    let (mut line, mut col) = (1, 0);
+    let mut depth = 0usize;
+    let mut prev = '\n';
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        col += 1;
+        if c == '\n' {
+            (line, col) = (line + 1, 0);
+            comment = false;
+        }
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if comment => {}
+            None => {
+                let token_start =
+                    prev.is_whitespace() || matches!(prev, '[' | '{' | ',' | ':' | '-');
+                match c {
+                    '#' if prev.is_whitespace() => comment = true,
+                    '"' | '\'' if token_start => quote = Some(c),
+                    '[' | '{' => {
+                        depth += 1;
+                        if depth > MAX_FLOW_DEPTH {
+                            return Err(YamlError {
+                                line: Some(line),
+                                column: Some(col),
+                                message: format!(
+                                    "collections nested more than {MAX_FLOW_DEPTH} levels deep"
+                                ),
+                            });
+                        }
+                    }
+                    ']' | '}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+        }
+        prev = c;
+    }
+    Ok(())
+}
+
+/// The block-style key path leading to `line` (1-based), found from indentation alone, for
+/// syntax errors where the parser gives no path: `spec.fsGroup.rule`. Sequence items show as
+/// the key that holds them. Empty when no key is found.
+pub fn block_path_near(text: &str, line: usize) -> String {
+    let lines: Vec<&str> = text.lines().take(line).collect();
+    let mut keys: Vec<&str> = Vec::new();
+    let mut limit = usize::MAX;
+    for l in lines.iter().rev() {
+        if l.starts_with("---") {
+            break;
+        }
+        let body = l.trim_start_matches(' ');
+        let mut indent = l.len() - body.len();
+        let mut body = body;
+        while let Some(rest) = body.strip_prefix("- ") {
+            indent += 2 + rest.len() - rest.trim_start_matches(' ').len();
+            body = rest.trim_start_matches(' ');
+        }
+        if body.is_empty() || body.starts_with('#') || indent >= limit {
+            continue;
+        }
+        let Some((key, _)) = body.split_once(':') else {
+            continue;
+        };
+        let plain = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'));
+        if plain {
+            keys.push(key);
+            limit = indent;
+            if indent == 0 {
+                break;
+            }
+        }
+    }
+    keys.reverse();
+    if keys.len() > 8 {
+        // Deep paths (the nesting limit) are shown by their first and last steps.
+        return format!(
+            "{}.(...).{}",
+            keys[..3].join("."),
+            keys[keys.len() - 3..].join(".")
+        );
+    }
+    keys.join(".")
 }
 
 /// Parses every document of a YAML (or JSON) stream into generic values.
 pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
-    use serde::Deserialize;
+    check_nesting(text)?;
     let mut docs = Vec::new();
     for doc in serde_yaml::Deserializer::from_str(text) {
         let value = Value::deserialize(doc).map_err(|e| YamlError::from_serde(&e))?;
@@ -43,106 +202,25 @@ pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
     Ok(docs)
 }
 
-/// What the caller wants done with one document of a stream, decided from its generic value.
-pub enum Select {
-    /// Deserialize the document as the typed `T`.
-    Typed,
-    /// Deserialize the document as `{items: [T]}`.
-    TypedList,
-    /// Skip the document.
-    Skip,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// One document read as `T` (or a list of `T`), with the paths of fields `T` does not know.
-pub enum TypedDoc<T> {
-    One(T),
-    List(Vec<T>),
-}
-
-/// A typed document, or the error that stopped it: the error keeps position and field path.
-pub struct DocOutcome<T> {
-    pub index: usize,
-    pub value: Value,
-    pub result: Option<Result<TypedDoc<T>, PathError>>,
-    pub unknown_fields: Vec<String>,
-}
-
-/// A deserialization error with the field path where it happened.
-#[derive(Debug, Clone)]
-pub struct PathError {
-    pub path: String,
-    pub error: YamlError,
-}
-
-/// `{apiVersion, kind, metadata, items: [T]}` as `kubectl get -o yaml` prints it.
-#[derive(serde::Deserialize)]
-#[allow(dead_code)]
-#[serde(rename_all = "camelCase")]
-struct ListOf<T> {
-    api_version: Option<Value>,
-    kind: Option<Value>,
-    metadata: Option<Value>,
-    items: Vec<T>,
-}
-
-/// Reads a multi-document stream twice in lockstep: once generically (handed to `select`), and
-/// once typed for the documents `select` picks, so typed errors keep their line and column.
-pub fn typed_documents<T, F>(text: &str, mut select: F) -> Result<Vec<DocOutcome<T>>, YamlError>
-where
-    T: serde::de::DeserializeOwned,
-    F: FnMut(&Value) -> Select,
-{
-    use serde::Deserialize;
-    let mut generic = serde_yaml::Deserializer::from_str(text);
-    let mut typed = serde_yaml::Deserializer::from_str(text);
-    let mut out = Vec::new();
-    for index in 0.. {
-        let Some(doc) = generic.next() else { break };
-        let value = Value::deserialize(doc).map_err(|e| YamlError::from_serde(&e))?;
-        let Some(typed_doc) = typed.next() else { break };
-        let mut unknown = Vec::new();
-        let result = match select(&value) {
-            Select::Skip => {
-                let _ = serde::de::IgnoredAny::deserialize(typed_doc);
-                None
-            }
-            Select::Typed => {
-                Some(deserialize_tracked::<T, _>(typed_doc, &mut unknown).map(TypedDoc::One))
-            }
-            Select::TypedList => Some(
-                deserialize_tracked::<ListOf<T>, _>(typed_doc, &mut unknown)
-                    .map(|l| TypedDoc::List(l.items)),
-            ),
-        };
-        out.push(DocOutcome {
-            index,
-            value,
-            result,
-            unknown_fields: unknown,
-        });
+    #[test]
+    fn locate_finds_documents_and_fields() {
+        let text = "---\nkind: A\n---\nkind: B\nspec:\n  x: [1, 2]\n";
+        let s = Stream::new(text).unwrap();
+        assert_eq!(s.locate(1, &[]), Some((4, 1)));
+        assert_eq!(s.locate(1, &Seg::parse_path("spec.x[1]")), Some((6, 10)));
+        assert_eq!(s.locate(1, &Seg::parse_path("spec.y")), Some((6, 3)));
     }
-    Ok(out)
-}
 
-/// Deserializes a typed value out of an already-parsed generic value (no positions available).
-pub fn from_value<T: serde::de::DeserializeOwned>(
-    value: Value,
-    unknown: &mut Vec<String>,
-) -> Result<T, PathError> {
-    deserialize_tracked(value, unknown)
-}
-
-fn deserialize_tracked<'de, T, D>(de: D, unknown: &mut Vec<String>) -> Result<T, PathError>
-where
-    T: serde::de::DeserializeOwned,
-    D: serde::Deserializer<'de, Error = serde_yaml::Error>,
-{
-    let mut track = serde_path_to_error::Track::new();
-    let mut on_unknown = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
-    let ignored = serde_ignored::Deserializer::new(de, &mut on_unknown);
-    let de = serde_path_to_error::Deserializer::new(ignored, &mut track);
-    T::deserialize(de).map_err(|e| PathError {
-        path: track.path().to_string(),
-        error: YamlError::from_serde(&e),
-    })
+    #[test]
+    fn block_paths_follow_indentation() {
+        let text =
+            "kind: A\nspec:\n  fsGroup:\n    ranges:\n    # c\n      - min: 1\n        max: `2\n";
+        assert_eq!(block_path_near(text, 7), "spec.fsGroup.ranges.max");
+        assert_eq!(block_path_near(text, 4), "spec.fsGroup.ranges");
+        assert_eq!(block_path_near("[", 1), "");
+    }
 }

@@ -244,6 +244,21 @@ impl<'a> Ctx<'a> {
     }
 
     /// A comment in the output plus a warning on stderr: the property cannot be expressed.
+    /// A runtime (syscall) rule the target cannot carry, for a property whose audit rule exists:
+    /// a comment in the output and one note on stderr per conversion (not a warning: the
+    /// property itself is checked, and `--fail-on-warning` must not fail every legacy run).
+    pub fn no_syscall_rule(&self, property: &str, why: &str) -> Item {
+        let line = format!(
+            "{property} (syscall): no rule for target {}: {why}",
+            self.target().name()
+        );
+        self.warnings.borrow_mut().push(format!("note: {line}"));
+        Item::Comment {
+            lines: vec![line],
+            banner: false,
+        }
+    }
+
     pub fn cannot_express(&self, property: &str, why: &str) -> Item {
         self.warn(format!(
             "{property}: no rule for target {}: {why}",

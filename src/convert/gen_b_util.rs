@@ -251,8 +251,8 @@ pub fn held_capability_rule(ctx: &Ctx, label: &str, what: &str, caps: &[&str]) -
         return None;
     }
     if ctx.legacy() {
-        return Some(ctx.cannot_express(
-            &format!("{label} (syscall)"),
+        return Some(ctx.no_syscall_rule(
+            label,
             "thread.cap_effective does not exist before Falco 0.32 (libs 0.7.0)",
         ));
     }

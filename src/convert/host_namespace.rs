@@ -31,8 +31,8 @@ pub fn generate(ctx: &Ctx, ns: &HostNamespace, allowed: Option<bool>) -> Vec<Ite
     }
     if ctx.opts.sources.syscall() {
         items.push(if ctx.legacy() {
-            ctx.cannot_express(
-                &format!("{p} (syscall)"),
+            ctx.no_syscall_rule(
+                p,
                 &format!(
                     "Falco 0.18-0.31 has no {} field (added to libsinsp in 2024)",
                     ns.container_field

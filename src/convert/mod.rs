@@ -192,7 +192,12 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
             section.extend((g.generate)(&ctx));
         }
         section.extend(overflow::rule(&ctx));
-        warnings.extend(ctx.take_warnings());
+        for w in ctx.take_warnings() {
+            // Notes about the target say the same for every policy: once is enough.
+            if !(w.starts_with("note:") && warnings.contains(&w)) {
+                warnings.push(w);
+            }
+        }
         sections.push((policy, section));
     }
     let file = preamble::assemble(sections, opts);

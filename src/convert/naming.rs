@@ -43,20 +43,10 @@ pub fn unique_prefixes(policies: &[LoadedPolicy]) -> Result<Vec<String>, Convert
     Ok(seen.into_iter().map(|(p, _)| p).collect())
 }
 
-/// The policy name as it may appear in rule names and outputs: Kubernetes names are DNS
-/// subdomains; spaces are allowed because Falco's own tests use them. Anything else is refused.
+/// The policy name as it may appear in rule names and outputs (the loader checks it first, with
+/// the name's position; see [`crate::psp::load::check_name`]).
 pub fn check_display_name(name: &str) -> Result<(), String> {
-    let ok = name.len() <= 253
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ' '));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "name {name:?} may contain only letters, digits, '-', '.', '_' and spaces (at most 253 characters)"
-        ))
-    }
+    crate::psp::load::check_name(name)
 }
 
 #[cfg(test)]

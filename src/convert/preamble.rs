@@ -313,8 +313,11 @@ fn engine_version(items: &[Item]) -> EngineVersion {
             _ => continue,
         };
         if source == Some(Source::Syscall) {
-            // container.* fields come from the container plugin, bundled since Falco 0.41.
-            v = v.max((0, 50, 0));
+            // container.* fields come from the container plugin, bundled since Falco 0.41
+            // (engine 0.50.0); the rules leave out `evt.dir`, deprecated since Falco 0.42
+            // (engine 0.57.0), where only exit events reach rules. On 0.41 an exec rule without
+            // `evt.dir=<` would also match enter events, before the process fields are set.
+            v = v.max((0, 57, 0));
         }
         cond.walk(&mut |e| {
             if let Expr::Cmp(_, Op::Regex, _) = e {

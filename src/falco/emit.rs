@@ -125,10 +125,11 @@ fn render_list_item(v: &super::expr::Value) -> Result<String, UnsafeValue> {
 }
 
 fn push_comment(out: &mut String, line: &str) {
-    // A comment ends at the line break; input text never reaches here unescaped.
+    // A comment ends at the line break; input text never reaches here unescaped. YAML also
+    // breaks lines at U+2028 and U+2029 (U+0085 is a control character).
     let clean: String = line
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if is_break_or_control(c) { ' ' } else { c })
         .collect();
     if clean.is_empty() {
         out.push_str("#\n");
@@ -217,7 +218,12 @@ fn push_block_or_scalar(out: &mut String, s: &str) {
 }
 
 fn foldable(s: &str) -> bool {
-    !s.starts_with(' ') && !s.ends_with(' ') && !s.chars().any(|c| c.is_control())
+    !s.starts_with(' ') && !s.ends_with(' ') && !s.chars().any(is_break_or_control)
+}
+
+/// Characters that end a line in YAML or that YAML text may not hold raw.
+fn is_break_or_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
 
 fn is_plain_safe(s: &str) -> bool {
@@ -307,10 +313,20 @@ mod tests {
             "%ka.user.name",
             "- dash",
             "trailing ",
+            "line\u{2028}- rule: injected",
+            "%ka.user.name \u{2029}x",
         ] {
             assert_eq!(roundtrip(s), s, "for {s:?}");
         }
         let long = "ka.verb=create and ".repeat(20) + "x  y  and \"a b\"";
         assert_eq!(roundtrip(&long), long);
+        let long_ls = "word ".repeat(30) + "\u{2028}- rule: x";
+        assert_eq!(roundtrip(&long_ls), long_ls);
+        let mut out = String::new();
+        push_comment(&mut out, "a\u{2028}- rule: injected");
+        assert_eq!(
+            crate::yaml::load_all(&out).unwrap(),
+            vec![crate::yaml::Value::Null]
+        );
     }
 }

@@ -252,6 +252,11 @@ fn push_quoted(out: &mut String, s: &str) -> Result<(), UnsafeValue> {
     if s.contains('\\') {
         return Err(err("backslashes are escape characters in Falco strings"));
     }
+    if names_a_pspconv_list(s) {
+        return Err(err(
+            "Falco replaces list names even inside quoted strings, and this value holds one",
+        ));
+    }
     if is_bare_token(s) {
         out.push_str(s);
         return Ok(());
@@ -265,6 +270,16 @@ fn push_quoted(out: &mut String, s: &str) -> Result<(), UnsafeValue> {
     out.push_str(s);
     out.push(q);
     Ok(())
+}
+
+/// Falco expands lists by text substitution over the whole condition, quotes included: any
+/// run of identifier characters between its delimiters (blanks, `(`, `)`, `,`, `=`) that names
+/// a list is replaced. pspconv's list names all contain `_psp_`, so such a run is refused.
+fn names_a_pspconv_list(s: &str) -> bool {
+    s.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | '='))
+        .any(|run| {
+            run.contains("_psp_") && run.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
 }
 
 /// A value Falco reads as one bare word: safe characters only, and not a keyword or something a
@@ -304,6 +319,11 @@ mod tests {
         assert!(quote_value("back\\slash").is_err());
         assert!(quote_value(&"x".repeat(256)).is_err());
         assert_eq!(quote_value("").unwrap(), "\"\"");
+        assert!(quote_value("x (a_psp_images) y").is_err());
+        assert_eq!(
+            quote_value("/var/my_psp_data").unwrap(),
+            "\"/var/my_psp_data\""
+        );
         assert_eq!(quote_value("30:40").unwrap(), "\"30:40\"");
         assert_eq!(quote_value("1000").unwrap(), "1000");
     }

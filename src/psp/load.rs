@@ -1,12 +1,27 @@
 //! Reading PSPs from a YAML/JSON stream: several documents, `List`/`PodSecurityPolicyList`,
 //! other kinds skipped with a note, positions and field paths on every error.
 
+// A load error is made once per run and carries what the user needs (position, path, the
+// warnings before it); its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use super::model::PodSecurityPolicy;
+use super::scope::check_annotations;
 use super::validate::spec_problems;
-use crate::yaml::{self, Select, TypedDoc, Value};
+use crate::yaml::{DocOutcome, Seg, Select, Stream, TypedDoc, Value, YamlError};
 
 /// Inputs larger than this are refused rather than read into memory.
-pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+/// Documents in one stream (PSPs and skipped kinds alike).
+pub const MAX_DOCUMENTS: usize = 10_000;
+/// Policies in one input: each becomes a few dozen rules.
+pub const MAX_POLICIES: usize = 10_000;
+/// Notes about skipped documents printed one by one; the rest are counted.
+const MAX_SKIP_NOTES: usize = 20;
+/// Unknown fields reported one by one; the rest are counted.
+const MAX_UNKNOWN_WARNINGS: usize = 100;
+/// Warnings located by re-reading the input (each costs a pass over the stream).
+const MAX_LOCATED: usize = 50;
 
 const PSP_KIND: &str = "PodSecurityPolicy";
 const PSP_API_VERSIONS: [&str; 2] = ["policy/v1beta1", "extensions/v1beta1"];
@@ -17,19 +32,27 @@ pub struct LoadError {
     pub origin: String,
     pub line: Option<usize>,
     pub column: Option<usize>,
+    /// 1-based document number, shown when there is no line.
+    pub document: Option<usize>,
     /// Field path such as `spec.runAsUser.rule` (empty when the whole document is at fault).
     pub path: String,
     pub message: String,
+    /// Warnings and notes gathered before the error (an unknown field often explains it).
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.origin)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(col) = self.column {
-                write!(f, ":{col}")?;
+        match (self.line, self.document) {
+            (Some(line), _) => {
+                write!(f, ":{line}")?;
+                if let Some(col) = self.column {
+                    write!(f, ":{col}")?;
+                }
             }
+            (None, Some(doc)) => write!(f, ": document {doc}")?,
+            (None, None) => {}
         }
         if !self.path.is_empty() {
             write!(f, ": field `{}`", self.path)?;
@@ -55,66 +78,342 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-/// Reads every PSP of `text`. `origin` names the input in messages (`psp.yaml`, `<stdin>`).
-pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
-    let err = |line, column, path: &str, message: String| LoadError {
-        origin: origin.to_string(),
-        line,
-        column,
-        path: path.to_string(),
-        message,
-    };
-    if text.len() > MAX_INPUT_BYTES {
-        return Err(err(
-            None,
-            None,
-            "",
-            format!("input is larger than {MAX_INPUT_BYTES} bytes"),
-        ));
+/// Where in the input a policy sits: its document, and its index in a List's `items`.
+#[derive(Clone, Copy)]
+struct Place {
+    doc: usize,
+    item: Option<usize>,
+}
+
+impl Place {
+    /// The path of `path` from the document root (`items[3].spec.x` inside a List).
+    fn full_path(&self, path: &str) -> String {
+        match (self.item, path.is_empty()) {
+            (Some(i), true) => format!("items[{i}]"),
+            (Some(i), false) => format!("items[{i}].{path}"),
+            (None, _) => path.to_string(),
+        }
     }
-    let docs = yaml::typed_documents::<PodSecurityPolicy, _>(text, select)
-        .map_err(|e| err(e.line, e.column, "", format!("invalid YAML: {}", e.message)))?;
-    let mut loaded = Loaded::default();
-    for doc in docs {
-        let n = doc.index + 1;
-        let where_ = format!("{origin}: document {n}");
-        check_document_shape(&doc.value)
-            .map_err(|(path, m)| err(None, None, &path, format!("document {n}: {m}")))?;
-        for field in &doc.unknown_fields {
-            loaded.warnings.push(format!(
-                "warning: {where_}: unknown field `{field}` ignored"
+}
+
+/// The loader's state while it walks the stream.
+struct Loader<'a> {
+    origin: &'a str,
+    stream: &'a Stream<'a>,
+    loaded: Loaded,
+    skipped: usize,
+    located: usize,
+    unknown: usize,
+}
+
+impl Loader<'_> {
+    fn error(
+        &self,
+        place: Place,
+        path: &str,
+        message: String,
+        segs: Option<Vec<Seg>>,
+    ) -> LoadError {
+        let full = place.full_path(path);
+        let segs = segs.unwrap_or_else(|| Seg::parse_path(&full));
+        let pos = self.stream.locate(place.doc, &segs);
+        LoadError {
+            origin: self.origin.to_string(),
+            warnings: Vec::new(),
+            line: pos.map(|p| p.0),
+            column: pos.map(|p| p.1),
+            document: Some(place.doc + 1),
+            path: full,
+            message,
+        }
+    }
+
+    /// `origin:line:col` (or `origin: document N`) of a path, for warnings.
+    fn at(&mut self, place: Place, path: &str) -> String {
+        if self.located < MAX_LOCATED {
+            self.located += 1;
+            if let Some((l, c)) = self.stream.locate(place.doc, &Seg::parse_path(path)) {
+                return format!("{}:{l}:{c}", self.origin);
+            }
+        }
+        format!("{}: document {}", self.origin, place.doc + 1)
+    }
+
+    fn note_skip(&mut self, place: Place, what: String) {
+        self.skipped += 1;
+        if self.skipped <= MAX_SKIP_NOTES {
+            let at = match place.item {
+                Some(i) => format!("{}: document {}, items[{i}]", self.origin, place.doc + 1),
+                None => format!("{}: document {}", self.origin, place.doc + 1),
+            };
+            self.loaded
+                .warnings
+                .push(format!("note: {at}: skipping {what}"));
+        }
+    }
+
+    fn document(&mut self, doc: DocOutcome<PodSecurityPolicy>) -> Result<(), LoadError> {
+        let place = Place {
+            doc: doc.index,
+            item: None,
+        };
+        if doc.index >= MAX_DOCUMENTS {
+            return Err(self.error(
+                place,
+                "",
+                format!("more than {MAX_DOCUMENTS} documents in one input; split it"),
+                Some(vec![]),
             ));
         }
-        let policies = match doc.result {
+        if !matches!(doc.value, Value::Null | Value::Mapping(_)) {
+            return Err(self.error(
+                place,
+                "",
+                "expected a Kubernetes object (a mapping), or a List of them".into(),
+                Some(vec![]),
+            ));
+        }
+        for field in &doc.unknown_fields {
+            self.unknown += 1;
+            if self.unknown <= MAX_UNKNOWN_WARNINGS {
+                let at = self.at(place, field);
+                self.loaded
+                    .warnings
+                    .push(format!("warning: {at}: unknown field `{field}` ignored"));
+            }
+        }
+        match doc.result {
             None => {
-                if let Some(kind) = kind_of(&doc.value) {
-                    loaded
-                        .warnings
-                        .push(format!("note: {where_}: skipping kind {kind}"));
+                match kind_of(&doc.value) {
+                    Some(kind) => self.note_skip(place, format!("kind {kind}")),
+                    None if doc.value.is_mapping() => {
+                        self.note_skip(place, "a document without `kind`".into())
+                    }
+                    None => {}
                 }
-                continue;
+                Ok(())
             }
-            Some(Err(e)) => {
-                return Err(err(e.error.line, e.error.column, &e.path, e.error.message));
+            Some(Err(e)) => Err(LoadError {
+                origin: self.origin.to_string(),
+                warnings: Vec::new(),
+                line: e.error.line,
+                column: e.error.column,
+                document: Some(doc.index + 1),
+                path: e.path,
+                message: e.error.message,
+            }),
+            Some(Ok(TypedDoc::One(psp))) => self.finish(psp, place),
+            Some(Ok(TypedDoc::List(items))) => {
+                let list_api = doc.value.get("apiVersion").and_then(Value::as_str);
+                let all = doc.value.get("items").and_then(Value::as_sequence);
+                for (i, item) in all.into_iter().flatten().enumerate() {
+                    if !items.iter().any(|(j, _)| *j == i) {
+                        let what = match kind_of(item) {
+                            Some(k) => format!("kind {k}"),
+                            None => "an item without `kind`".into(),
+                        };
+                        self.note_skip(
+                            Place {
+                                doc: doc.index,
+                                item: Some(i),
+                            },
+                            what,
+                        );
+                    }
+                }
+                for (i, mut psp) in items {
+                    // A PodSecurityPolicyList's items may leave out their own apiVersion.
+                    if psp.api_version.is_none() {
+                        psp.api_version = list_api.map(str::to_string);
+                    }
+                    self.finish(
+                        psp,
+                        Place {
+                            doc: doc.index,
+                            item: Some(i),
+                        },
+                    )?;
+                }
+                Ok(())
             }
-            Some(Ok(TypedDoc::One(psp))) => vec![(psp, where_.clone())],
-            Some(Ok(TypedDoc::List(items))) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, psp)| (psp, format!("{where_}, item {}", i + 1)))
-                .collect(),
-        };
-        for (psp, source) in policies {
-            loaded.policies.push(finish(psp, source, origin)?);
         }
     }
-    if loaded.policies.is_empty() {
-        return Err(err(
-            None,
-            None,
-            "",
-            "no PodSecurityPolicy found in the input".into(),
+
+    fn finish(&mut self, psp: PodSecurityPolicy, place: Place) -> Result<(), LoadError> {
+        let source = match place.item {
+            Some(i) => format!(
+                "{}: document {}, item {}",
+                self.origin,
+                place.doc + 1,
+                i + 1
+            ),
+            None => format!("{}: document {}", self.origin, place.doc + 1),
+        };
+        if self.loaded.policies.len() >= MAX_POLICIES {
+            return Err(self.error(
+                place,
+                "",
+                format!("more than {MAX_POLICIES} PodSecurityPolicies in one input; split it"),
+                None,
+            ));
+        }
+        match psp.api_version.as_deref() {
+            Some(v) if PSP_API_VERSIONS.contains(&v) => {}
+            Some(v) => {
+                return Err(self.error(
+                    place,
+                    "apiVersion",
+                    format!("unsupported apiVersion {v:?} for a PodSecurityPolicy (expected policy/v1beta1 or extensions/v1beta1)"),
+                    None,
+                ))
+            }
+            None => {
+                return Err(self.error(
+                    place,
+                    "apiVersion",
+                    "missing apiVersion (expected policy/v1beta1 or extensions/v1beta1)".into(),
+                    None,
+                ))
+            }
+        }
+        let name = match psp.metadata.name.as_deref() {
+            Some(n) if !n.trim().is_empty() => n.to_string(),
+            _ => {
+                return Err(self.error(
+                    place,
+                    "metadata.name",
+                    "a PodSecurityPolicy needs a name".into(),
+                    None,
+                ))
+            }
+        };
+        if let Err(message) = check_name(&name) {
+            return Err(self.error(place, "metadata.name", message, None));
+        }
+        if let Some((path, message)) = spec_problems(&psp.spec).into_iter().next() {
+            return Err(self.error(place, &path, format!("policy {name:?}: {message}"), None));
+        }
+        if let Err((key, message)) = check_annotations(&psp) {
+            let mut segs = Seg::parse_path(&place.full_path("metadata.annotations"));
+            segs.push(Seg::Key(key.clone()));
+            let path = format!("metadata.annotations.{key}");
+            return Err(self.error(place, &path, message, Some(segs)));
+        }
+        self.loaded
+            .policies
+            .push(LoadedPolicy { psp, source, name });
+        Ok(())
+    }
+}
+
+/// The policy name as it may appear in rule names and outputs: Kubernetes names are DNS
+/// subdomains; spaces are allowed because Falco's own tests use them. Anything else (quotes,
+/// `%`, which starts a field in Falco outputs, non-ASCII...) is refused.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let ok = name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ' '));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "name {name:?} may contain only letters, digits, '-', '.', '_' and spaces (at most 253 characters)"
+        ))
+    }
+}
+
+/// Why the walk over the stream stopped.
+enum Stop {
+    Yaml(YamlError),
+    Load(LoadError),
+}
+
+impl From<YamlError> for Stop {
+    fn from(e: YamlError) -> Self {
+        Stop::Yaml(e)
+    }
+}
+
+/// Reads every PSP of `text`. `origin` names the input in messages (`psp.yaml`, `<stdin>`).
+pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(LoadError {
+            origin: origin.to_string(),
+            warnings: Vec::new(),
+            line: None,
+            column: None,
+            document: None,
+            path: String::new(),
+            message: format!("input is larger than {MAX_INPUT_BYTES} bytes"),
+        });
+    }
+    let looks_json = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with(['{', '[']);
+    let syntax = |e: YamlError| LoadError {
+        origin: origin.to_string(),
+        warnings: Vec::new(),
+        line: e.line,
+        column: e.column,
+        document: None,
+        path: match e.line {
+            Some(line) if !looks_json => crate::yaml::block_path_near(text, line),
+            _ => String::new(),
+        },
+        message: format!(
+            "invalid {}: {}",
+            if looks_json { "JSON" } else { "YAML" },
+            e.message
+        ),
+    };
+    // Editors on Windows start files with a byte-order mark, which the YAML parser would read
+    // as part of the first key.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let stream = Stream::new(text).map_err(syntax)?;
+    let mut loader = Loader {
+        origin,
+        stream: &stream,
+        loaded: Loaded::default(),
+        skipped: 0,
+        located: 0,
+        unknown: 0,
+    };
+    let walked = stream.for_each::<PodSecurityPolicy, _, _, Stop>(select, |doc| {
+        loader.document(doc).map_err(Stop::Load)
+    });
+    match walked {
+        Ok(()) => {}
+        Err(Stop::Yaml(e)) => return Err(syntax(e)),
+        Err(Stop::Load(mut e)) => {
+            e.warnings = loader.loaded.warnings;
+            return Err(e);
+        }
+    }
+    let mut loaded = loader.loaded;
+    if loader.unknown > MAX_UNKNOWN_WARNINGS {
+        loaded.warnings.push(format!(
+            "warning: {origin}: {} more unknown fields ignored",
+            loader.unknown - MAX_UNKNOWN_WARNINGS
         ));
+    }
+    if loader.skipped > MAX_SKIP_NOTES {
+        loaded.warnings.push(format!(
+            "note: {origin}: skipping {} more documents or items of other kinds",
+            loader.skipped - MAX_SKIP_NOTES
+        ));
+    }
+    if loaded.policies.is_empty() {
+        return Err(LoadError {
+            origin: origin.to_string(),
+            warnings: Vec::new(),
+            line: None,
+            column: None,
+            document: None,
+            path: String::new(),
+            message: "no PodSecurityPolicy found in the input".into(),
+        });
     }
     Ok(loaded)
 }
@@ -124,80 +423,23 @@ fn kind_of(value: &Value) -> Option<&str> {
 }
 
 fn select(value: &Value) -> Select {
+    let items = || value.get("items").and_then(Value::as_sequence);
     match kind_of(value) {
         Some(PSP_KIND) => Select::Typed,
-        Some("List" | "PodSecurityPolicyList") if list_is_all_psps(value) => Select::TypedList,
+        // Items of a PodSecurityPolicyList are PSPs even without their own `kind`.
+        Some("PodSecurityPolicyList") if items().is_some() => Select::TypedList(
+            items()
+                .into_iter()
+                .flatten()
+                .map(|i| matches!(kind_of(i), None | Some(PSP_KIND)))
+                .collect(),
+        ),
+        Some("List") => match items() {
+            Some(items) if items.iter().any(|i| kind_of(i) == Some(PSP_KIND)) => {
+                Select::TypedList(items.iter().map(|i| kind_of(i) == Some(PSP_KIND)).collect())
+            }
+            _ => Select::Skip,
+        },
         _ => Select::Skip,
     }
-}
-
-fn list_is_all_psps(value: &Value) -> bool {
-    match value.get("items").and_then(Value::as_sequence) {
-        Some(items) => items.iter().all(|i| kind_of(i) == Some(PSP_KIND)),
-        None => false,
-    }
-}
-
-/// Rejects what is neither a mapping nor empty, and Lists that mix PSPs with other kinds are
-/// accepted only through `select` (all-PSP lists); mixed lists are reported here.
-fn check_document_shape(value: &Value) -> Result<(), (String, String)> {
-    match value {
-        Value::Null | Value::Mapping(_) => {}
-        _ => {
-            return Err((
-                String::new(),
-                "expected a Kubernetes object (a mapping)".into(),
-            ))
-        }
-    }
-    if let Some("List" | "PodSecurityPolicyList") = kind_of(value) {
-        if !list_is_all_psps(value) {
-            let items = value.get("items").and_then(Value::as_sequence);
-            let has_psp = items.is_some_and(|i| i.iter().any(|x| kind_of(x) == Some(PSP_KIND)));
-            if has_psp {
-                return Err((
-                    "items".into(),
-                    "a List mixing PodSecurityPolicies with other kinds is not supported; split it"
-                        .into(),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn finish(psp: PodSecurityPolicy, source: String, origin: &str) -> Result<LoadedPolicy, LoadError> {
-    let fail = |path: &str, message: String| LoadError {
-        origin: origin.to_string(),
-        line: None,
-        column: None,
-        path: path.to_string(),
-        message: format!(
-            "{}: {message}",
-            source.trim_start_matches(&format!("{origin}: "))
-        ),
-    };
-    match psp.api_version.as_deref() {
-        Some(v) if PSP_API_VERSIONS.contains(&v) => {}
-        Some(v) => {
-            return Err(fail(
-                "apiVersion",
-                format!("unsupported apiVersion {v:?} for PodSecurityPolicy (expected policy/v1beta1 or extensions/v1beta1)"),
-            ))
-        }
-        None => return Err(fail("apiVersion", "missing apiVersion".into())),
-    }
-    let name = match psp.metadata.name.as_deref() {
-        Some(n) if !n.trim().is_empty() => n.to_string(),
-        _ => {
-            return Err(fail(
-                "metadata.name",
-                "a PodSecurityPolicy needs a name".into(),
-            ))
-        }
-    };
-    if let Some((path, message)) = spec_problems(&psp.spec).into_iter().next() {
-        return Err(fail(&path, format!("policy {name:?}: {message}")));
-    }
-    Ok(LoadedPolicy { psp, source, name })
 }

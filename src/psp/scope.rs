@@ -14,7 +14,8 @@ pub struct Scope {
     pub namespaces: Vec<String>,
 }
 
-/// Builds the scope of one policy: a flag wins over the annotation.
+/// Builds the scope of one policy: a flag wins over the annotation. Every image repository and
+/// namespace is checked here, so that later stages only ever see plain names.
 pub fn scope_of(
     psp: &PodSecurityPolicy,
     images_flag: &[String],
@@ -29,17 +30,82 @@ pub fn scope_of(
             Some(text) => parse_list(text).map_err(|m| (format!("metadata.annotations.{key}"), m)),
         }
     };
-    let mut scope = Scope {
-        images: from(images_flag, IMAGES_ANNOTATION)?,
-        namespaces: from(namespaces_flag, NAMESPACES_ANNOTATION)?,
+    let where_ = |flag: &[String], key: &str| {
+        if flag.is_empty() {
+            format!("metadata.annotations.{key}")
+        } else if key == IMAGES_ANNOTATION {
+            "--images".to_string()
+        } else {
+            "--namespaces".to_string()
+        }
     };
-    scope.images = scope
-        .images
-        .iter()
-        .map(|i| image_repository(i).to_string())
-        .collect();
-    scope.images.dedup();
+    let images = from(images_flag, IMAGES_ANNOTATION)?;
+    let namespaces = from(namespaces_flag, NAMESPACES_ANNOTATION)?;
+    let mut scope = Scope {
+        images: Vec::new(),
+        namespaces: Vec::new(),
+    };
+    for image in &images {
+        let repo = image_repository(image);
+        check_repository(repo).map_err(|m| (where_(images_flag, IMAGES_ANNOTATION), m))?;
+        if !scope.images.iter().any(|r| r == repo) {
+            scope.images.push(repo.to_string());
+        }
+    }
+    for ns in &namespaces {
+        check_namespace(ns).map_err(|m| (where_(namespaces_flag, NAMESPACES_ANNOTATION), m))?;
+        if !scope.namespaces.contains(ns) {
+            scope.namespaces.push(ns.clone());
+        }
+    }
     Ok(scope)
+}
+
+/// Checks the scope annotations of a policy on their own (the loader reports them with their
+/// position before any conversion). Returns the annotation key and the message.
+pub fn check_annotations(psp: &PodSecurityPolicy) -> Result<(), (String, String)> {
+    scope_of(psp, &[], &[]).map(|_| ()).map_err(|(path, m)| {
+        let key = path.trim_start_matches("metadata.annotations.").to_string();
+        (key, m)
+    })
+}
+
+/// An image repository as Docker references spell it: registry host and port, path components.
+/// Anything else (spaces, quotes, brackets...) cannot name an image and is refused, which also
+/// keeps it out of the rules' regexes and lists.
+pub fn check_repository(repo: &str) -> Result<(), String> {
+    let ok = !repo.is_empty()
+        && repo.len() <= 255
+        && repo
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':'))
+        && !repo.starts_with(['/', ':', '.', '-'])
+        && !repo.ends_with(['/', ':']);
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{repo:?} is not an image repository (letters, digits, '.', '_', '-', '/' and a registry port, at most 255 characters)"
+        ))
+    }
+}
+
+/// A namespace name: a DNS-1123 label, as Kubernetes requires.
+pub fn check_namespace(ns: &str) -> Result<(), String> {
+    let ok = !ns.is_empty()
+        && ns.len() <= 63
+        && ns
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !ns.starts_with('-')
+        && !ns.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{ns:?} is not a namespace name (lower-case letters, digits and '-', at most 63 characters)"
+        ))
+    }
 }
 
 /// Parses an annotation value: a YAML flow list (`"[nginx, busybox]"`) or a comma-separated list.
@@ -110,5 +176,25 @@ mod tests {
         );
         assert_eq!(parse_list("[]").unwrap(), Vec::<String>::new());
         assert!(parse_list("[a, {b: c}]").is_err());
+        assert!(parse_list("[a, *x]").is_err());
+    }
+
+    #[test]
+    fn scope_values_are_checked() {
+        let mut psp = PodSecurityPolicy::default();
+        psp.metadata
+            .annotations
+            .insert(IMAGES_ANNOTATION.into(), "[nginx:1.25, \"ev il\"]".into());
+        let (path, msg) = scope_of(&psp, &[], &[]).unwrap_err();
+        assert_eq!(path, "metadata.annotations.falco-rules-psp-images");
+        assert!(msg.contains("\"ev il\""), "{msg}");
+        let scope = scope_of(
+            &psp,
+            &["registry:5000/a:1@sha256:0".into()],
+            &["kube-system".into()],
+        )
+        .unwrap();
+        assert_eq!(scope.images, vec!["registry:5000/a"]);
+        assert!(scope_of(&psp, &["a".into()], &["Kube System".into()]).is_err());
     }
 }
