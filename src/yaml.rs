@@ -122,7 +122,9 @@ pub fn check_nesting(text: &str) -> Result<(), YamlError> {
                     '"' | '\'' if token_start => quote = Some(c),
                     // A bracket opens a flow collection only where a token starts (or inside
                     // one); `a{{` or `x="{{"` in a plain or block scalar is text.
-                    '[' | '{' if depth > 0 || token_start => {
+                    '[' | '{'
+                        if depth > 0 || prev.is_whitespace() || matches!(prev, ':' | '-' | ',') =>
+                    {
                         depth += 1;
                         if depth > MAX_FLOW_DEPTH {
                             return Err(YamlError {
