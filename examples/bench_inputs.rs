@@ -3,6 +3,12 @@
 //!     cargo run --release --example bench_inputs -- psps <count> <out.yaml>
 //!     cargo run --release --example bench_inputs -- psp-list <count> <out.yaml>
 //!     cargo run --release --example bench_inputs -- audit-log <megabytes> <out.jsonl>
+//!     cargo run --release --example bench_inputs -- audit-log-no-pods <megabytes> <out.jsonl>
+//!
+//! `audit-log`: one event in ten creates a pod (1 to 3 containers, sometimes an init
+//! container; six pods in ten hardened), the others get, list, watch, update... other
+//! resources or pods. `audit-log-no-pods`: the same without pod creations, which no PSP rule
+//! can match.
 
 use std::io::{BufWriter, Write};
 
@@ -132,24 +138,33 @@ fn psp(rng: &mut Lcg, i: usize, indent: &str) -> String {
     s
 }
 
-fn container(rng: &mut Lcg, name: &str) -> String {
+/// A container; `hardened` ones look like what a restricted policy asks for (non-root, no
+/// privilege escalation, read-only root, all capabilities dropped, runtime seccomp profile),
+/// as most pods of a cluster running PSPs would.
+fn container(rng: &mut Lcg, name: &str, hardened: bool) -> String {
     let mut sc = Vec::new();
-    if rng.below(3) == 0 {
+    if hardened {
+        sc.push(format!(
+            "\"allowPrivilegeEscalation\":false,\"readOnlyRootFilesystem\":true,\"runAsNonRoot\":true,\"runAsUser\":{},\"runAsGroup\":{},\"capabilities\":{{\"drop\":[\"ALL\"]}},\"seccompProfile\":{{\"type\":\"RuntimeDefault\"}}",
+            1000 + rng.below(1000),
+            1000 + rng.below(1000)
+        ));
+    } else if rng.below(3) == 0 {
         sc.push(format!("\"runAsUser\":{}", rng.below(70000)));
     }
-    if rng.below(2) == 0 {
+    if !hardened && rng.below(2) == 0 {
         sc.push(format!("\"readOnlyRootFilesystem\":{}", rng.below(2) == 0));
     }
-    if rng.below(5) == 0 {
+    if !hardened && rng.below(5) == 0 {
         sc.push("\"privileged\":true".into());
     }
-    if rng.below(4) == 0 {
+    if !hardened && rng.below(4) == 0 {
         sc.push(format!(
             "\"capabilities\":{{\"add\":[\"{}\"],\"drop\":[\"ALL\"]}}",
             rng.pick(CAPS)
         ));
     }
-    let ports = if rng.below(3) == 0 {
+    let ports = if !hardened && rng.below(3) == 0 {
         format!(
             ",\"ports\":[{{\"containerPort\":{},\"hostPort\":{}}}]",
             8080,
@@ -166,11 +181,13 @@ fn container(rng: &mut Lcg, name: &str) -> String {
 }
 
 fn pod_create(rng: &mut Lcg, n: u64) -> String {
+    // Six pods in ten are hardened; the others carry random settings that many policies flag.
+    let hardened = rng.below(10) < 6;
     let containers: Vec<String> = (0..1 + rng.below(3))
-        .map(|i| container(rng, &format!("c{i}")))
+        .map(|i| container(rng, &format!("c{i}"), hardened))
         .collect();
     let init = if rng.below(4) == 0 {
-        format!("\"initContainers\":[{}],", container(rng, "init"))
+        format!("\"initContainers\":[{}],", container(rng, "init", hardened))
     } else {
         String::new()
     };
@@ -222,7 +239,7 @@ fn other_event(rng: &mut Lcg, n: u64) -> String {
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: bench_inputs (psps|psp-list) <count> <out> | audit-log <megabytes> <out>";
+    let usage = "usage: bench_inputs (psps|psp-list) <count> <out> | (audit-log|audit-log-no-pods) <megabytes> <out>";
     if args.len() != 4 {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -243,11 +260,12 @@ fn main() -> std::io::Result<()> {
                 writeln!(out, "- {}", doc.trim_start())?;
             }
         }
-        "audit-log" => {
+        kind @ ("audit-log" | "audit-log-no-pods") => {
+            let pods = kind == "audit-log";
             let limit = n * 1024 * 1024;
             let (mut written, mut i) = (0u64, 0u64);
             while written < limit {
-                let line = if rng.below(10) == 0 {
+                let line = if rng.below(10) == 0 && pods {
                     pod_create(&mut rng, i)
                 } else {
                     other_event(&mut rng, i)

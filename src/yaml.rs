@@ -94,8 +94,7 @@ pub const MAX_FLOW_DEPTH: usize = 128;
 
 /// Refuses flow collections nested deeper than [`MAX_FLOW_DEPTH`] before the parser sees them:
 /// libyaml checks every open level at every token, so 100 000 `[` take minutes. The scan skips
-/// quoted scalars and comments; brackets inside plain scalars may count, which only matters
-/// for more than a hundred unbalanced ones.
+/// quoted scalars and comments, and counts a bracket only where a flow collection can start.
 pub fn check_nesting(text: &str) -> Result<(), YamlError> {
     let (mut line, mut col) = (1, 0);
     let mut depth = 0usize;
@@ -121,7 +120,11 @@ pub fn check_nesting(text: &str) -> Result<(), YamlError> {
                 match c {
                     '#' if prev.is_whitespace() => comment = true,
                     '"' | '\'' if token_start => quote = Some(c),
-                    '[' | '{' => {
+                    // A bracket opens a flow collection only where a token starts (or inside
+                    // one); `a{{` or `x="{{"` in a plain or block scalar is text.
+                    '[' | '{'
+                        if depth > 0 || prev.is_whitespace() || matches!(prev, ':' | '-' | ',') =>
+                    {
                         depth += 1;
                         if depth > MAX_FLOW_DEPTH {
                             return Err(YamlError {

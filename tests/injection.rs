@@ -93,10 +93,13 @@ fn hostile() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A fixed seed: CI runs the same cases every time, so a rare disagreement found by a wider
+/// run (`PROPTEST_RNG_SEED=<n>` overrides it) is investigated, not a flaky build.
 fn config() -> Config {
     Config {
         cases: 256,
         failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_1f1e),
         ..Config::default()
     }
 }

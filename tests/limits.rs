@@ -298,3 +298,16 @@ proptest! {
         no_panic(&text);
     }
 }
+
+#[test]
+fn brackets_inside_scalars_are_not_nesting() {
+    // `{{` inside a quoted value, repeated in many per-index checks of the output, once made
+    // the nesting pre-scan refuse pspconv's own rules file.
+    let psp = "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: a}\nspec:\n  allowedHostPaths: [{pathPrefix: \"/{{\", readOnly: true}]\n  volumes: ['*']\n";
+    let loaded = load_policies(psp, "in.yaml").unwrap();
+    let out = convert(&loaded.policies, &Options::default()).unwrap();
+    pspconv::yaml::load_all(&out.text).expect("the output reads back as YAML");
+    pspconv::check::load(&out.text, "out.yaml", pspconv::Target::Falco).expect("the output loads");
+    assert!(pspconv::yaml::check_nesting(&format!("k: x{}\n", "{".repeat(500))).is_ok());
+    assert!(pspconv::yaml::check_nesting(&format!("k: {}\n", "[".repeat(500))).is_err());
+}

@@ -6,6 +6,7 @@ use super::condition::{Expr, FieldRef, Op, Rhs, UnaryOp};
 use super::fields::{self, Event, Extractor, Values};
 use super::guard::{self, Guard};
 use super::ops::{self, Pred};
+use super::pointers::{PointerCache, PointerTree};
 use super::rules::{Priority, Rule};
 use crate::Target;
 use std::collections::HashMap;
@@ -19,6 +20,19 @@ pub enum Node {
     /// Index into `CompiledRules::checks`; identical comparisons share one entry, so each is
     /// evaluated at most once per event however many rules contain it.
     Check(usize),
+    /// Index into `CompiledRules::memos`: an interned `and`/`or`/`not` sub-condition, evaluated
+    /// at most once per event however many rules contain it.
+    Memo(usize),
+    /// Index into `CompiledRules::conjs`: a rule's top-level conjunction as a path in a
+    /// prefix tree, so that rules sharing leading conjuncts (the expanded
+    /// `<policy>_psp_ka_container` macro) evaluate them once per event.
+    Conj(usize),
+}
+
+/// A node of the conjunct prefix tree: true when `parent` (if any) and `node` are.
+pub struct Conj {
+    pub parent: Option<usize>,
+    pub node: Node,
 }
 
 pub enum OutTok {
@@ -47,6 +61,9 @@ pub struct Check {
 
 pub struct Slot {
     pub extract: Extractor,
+    /// Modern `json.value[ptr]`: the pointer's node in `CompiledRules::pointers`, and whether
+    /// only its presence matters; resolved through the tree instead of `extract`.
+    pub pointer: Option<(usize, bool)>,
     pub list: bool,
     /// Legacy `[k]` narrowing (see `fields::legacy_index`).
     pub index: Option<usize>,
@@ -59,6 +76,15 @@ pub struct CompiledRules {
     slot_index: HashMap<FieldRef, usize>,
     pub checks: Vec<Check>,
     check_index: HashMap<Expr, usize>,
+    /// `exists` checks on modern `json.value[ptr]` fields, which need no value rendering.
+    presence_slot_index: HashMap<FieldRef, usize>,
+    pub memos: Vec<Node>,
+    memo_index: HashMap<Expr, usize>,
+    pub pointers: PointerTree,
+    /// Compiled regexes by pattern, shared by the checks that use one.
+    regexes: HashMap<String, regex::Regex>,
+    pub conjs: Vec<Conj>,
+    conj_index: HashMap<(Option<usize>, NodeKey), usize>,
     pub guards: Vec<Guard>,
     guard_index: HashMap<Guard, usize>,
     /// Slots for the `evt.time.iso8601` prefix of JSON `output_fields`.
@@ -74,6 +100,13 @@ impl CompiledRules {
             slot_index: HashMap::new(),
             checks: Vec::new(),
             check_index: HashMap::new(),
+            presence_slot_index: HashMap::new(),
+            memos: Vec::new(),
+            memo_index: HashMap::new(),
+            regexes: HashMap::new(),
+            pointers: PointerTree::default(),
+            conjs: Vec::new(),
+            conj_index: HashMap::new(),
             guards: Vec::new(),
             guard_index: HashMap::new(),
             time_slot: 0,
@@ -90,8 +123,12 @@ impl CompiledRules {
         let extract = fields::gen_event_extractor(&f.name)
             .unwrap_or_else(|| fields::extractor(self.target, f));
         let index = fields::legacy_index(self.target, f);
+        let pointer = self
+            .modern_pointer(f)
+            .map(|p| (self.pointers.add(p), false));
         self.slots.push(Slot {
             extract,
+            pointer,
             list,
             index,
         });
@@ -99,9 +136,62 @@ impl CompiledRules {
         self.slots.len() - 1
     }
 
+    /// A slot whose only use is `exists` on a modern `json.value[ptr]`: one (empty) value
+    /// when the pointer resolves, as the real extractor gives one value exactly then, without
+    /// marshaling the subtree it points at.
+    fn presence_slot(&mut self, f: &FieldRef) -> Option<usize> {
+        let ptr = self.modern_pointer(f)?;
+        if let Some(i) = self.presence_slot_index.get(f) {
+            return Some(*i);
+        }
+        let node = self.pointers.add(ptr);
+        let ptr = super::json::Pointer::new(ptr);
+        let extract: Extractor = Box::new(move |ev: &Event| match ev.json.walk_pointer(&ptr) {
+            Some(_) => vec![String::new()],
+            None => Vec::new(),
+        });
+        self.slots.push(Slot {
+            extract,
+            pointer: Some((node, true)),
+            list: false,
+            index: None,
+        });
+        self.presence_slot_index
+            .insert(f.clone(), self.slots.len() - 1);
+        Some(self.slots.len() - 1)
+    }
+
+    /// The pointer of a modern `json.value[ptr]` / `jevt.value[ptr]` with a non-empty `ptr`.
+    fn modern_pointer<'f>(&self, f: &'f FieldRef) -> Option<&'f str> {
+        let ptr = f.arg.as_deref().filter(|p| !p.is_empty())?;
+        let named = matches!(f.name.as_str(), "json.value" | "jevt.value");
+        (self.target == Target::Falco && named).then_some(ptr)
+    }
+
     /// Adds a validated `k8s_audit` rule.
     pub fn add(&mut self, rule: &Rule) -> Result<(), String> {
-        let node = self.node(&rule.condition)?;
+        let conjuncts: &[Expr] = match &rule.condition {
+            Expr::And(v) => v,
+            other => std::slice::from_ref(other),
+        };
+        let mut parent = None;
+        for c in conjuncts {
+            let node = self.node(c)?;
+            let key = (parent, NodeKey::of(&node));
+            let i = match self.conj_index.get(&key) {
+                Some(i) => *i,
+                None => {
+                    self.conjs.push(Conj { parent, node });
+                    self.conj_index.insert(key, self.conjs.len() - 1);
+                    self.conjs.len() - 1
+                }
+            };
+            parent = Some(i);
+        }
+        let node = match parent {
+            Some(i) => Node::Conj(i),
+            None => Node::And(Vec::new()),
+        };
         let output = output_fields_tokens(&rule.output)
             .into_iter()
             .map(|t| match t {
@@ -148,7 +238,10 @@ impl CompiledRules {
                 field,
                 op: UnaryOp::Exists,
             } => Check {
-                slot: self.slot(field),
+                slot: match self.presence_slot(field) {
+                    Some(s) => s,
+                    None => self.slot(field),
+                },
                 pred: Pred::Exists {
                     legacy: self.target == Target::Legacy,
                 },
@@ -175,7 +268,9 @@ impl CompiledRules {
                     Rhs::Field(_) => unreachable!("handled above"),
                 };
                 let pred = match self.target {
-                    Target::Falco => ops::modern(*op, self.slots[slot].list, &values)?,
+                    Target::Falco => {
+                        ops::modern_cached(*op, self.slots[slot].list, &values, &mut self.regexes)?
+                    }
                     Target::Legacy => ops::legacy(*op, &values),
                 };
                 Check {
@@ -188,11 +283,27 @@ impl CompiledRules {
         })
     }
 
+    /// Compiles a condition into a `Check` or an interned `Memo`.
     fn node(&mut self, e: &Expr) -> Result<Node, String> {
         Ok(match e {
-            Expr::And(v) => Node::And(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?),
-            Expr::Or(v) => Node::Or(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?),
-            Expr::Not(c) => Node::Not(Box::new(self.node(c)?)),
+            Expr::And(_) | Expr::Or(_) | Expr::Not(_) => {
+                if let Some(i) = self.memo_index.get(e) {
+                    return Ok(Node::Memo(*i));
+                }
+                let n = match e {
+                    Expr::And(v) => {
+                        Node::And(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?)
+                    }
+                    Expr::Or(v) => {
+                        Node::Or(v.iter().map(|c| self.node(c)).collect::<Result<_, _>>()?)
+                    }
+                    Expr::Not(c) => Node::Not(Box::new(self.node(c)?)),
+                    _ => unreachable!(),
+                };
+                self.memos.push(n);
+                self.memo_index.insert(e.clone(), self.memos.len() - 1);
+                Node::Memo(self.memos.len() - 1)
+            }
             Expr::Unary { .. } | Expr::Cmp { .. } => {
                 if let Some(i) = self.check_index.get(e) {
                     return Ok(Node::Check(*i));
@@ -207,12 +318,34 @@ impl CompiledRules {
     }
 }
 
+/// What a conjunct compiles to, as a prefix-tree key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum NodeKey {
+    Check(usize),
+    Memo(usize),
+}
+
+impl NodeKey {
+    fn of(n: &Node) -> NodeKey {
+        match n {
+            Node::Check(i) => NodeKey::Check(*i),
+            Node::Memo(i) => NodeKey::Memo(*i),
+            _ => unreachable!("conjuncts compile to checks or memos"),
+        }
+    }
+}
+
 /// Per-event extraction cache, reused across events (generation-stamped, never cleared).
 pub struct Cache {
     gen: u64,
     entries: Vec<(u64, Values)>,
-    /// Per check: generation when computed, and the result.
+    /// Per check, memo and conjunct-tree node: generation when computed, and the result.
     results: Vec<(u64, bool)>,
+    memo_results: Vec<(u64, bool)>,
+    conj_results: Vec<(u64, bool)>,
+    /// Scratch path for `eval_conj`.
+    path: Vec<usize>,
+    pointers: PointerCache,
 }
 
 impl Cache {
@@ -221,17 +354,43 @@ impl Cache {
             gen: 1,
             entries: (0..slots).map(|_| (0, Vec::new())).collect(),
             results: vec![(0, false); checks],
+            memo_results: Vec::new(),
+            conj_results: Vec::new(),
+            path: Vec::new(),
+            pointers: PointerCache::default(),
         }
+    }
+
+    /// A cache sized for every slot, check, memo and conjunct of `rs`.
+    pub fn for_rules(rs: &CompiledRules) -> Self {
+        let mut c = Cache::new(rs.slots.len(), rs.checks.len());
+        c.memo_results = vec![(0, false); rs.memos.len()];
+        c.conj_results = vec![(0, false); rs.conjs.len()];
+        c.pointers = PointerCache::new(&rs.pointers);
+        c
     }
 
     pub fn next_event(&mut self) {
         self.gen += 1;
     }
 
-    pub fn get<'a>(&'a mut self, slots: &[Slot], slot: usize, ev: &Event) -> &'a Values {
+    pub fn get<'a>(&'a mut self, rs: &CompiledRules, slot: usize, ev: &Event) -> &'a Values {
         let e = &mut self.entries[slot];
         if e.0 != self.gen {
-            e.1 = (slots[slot].extract)(ev);
+            let s = &rs.slots[slot];
+            e.1 = match s.pointer {
+                Some((node, presence)) => {
+                    match self
+                        .pointers
+                        .resolve(&rs.pointers, node, &ev.json, self.gen)
+                    {
+                        None => Vec::new(),
+                        Some(_) if presence => vec![String::new()],
+                        Some(v) => vec![v.to_value_string()],
+                    }
+                }
+                None => (s.extract)(ev),
+            };
             e.0 = self.gen;
         }
         &e.1
@@ -252,18 +411,53 @@ pub fn eval(n: &Node, rs: &CompiledRules, cache: &mut Cache, ev: &Event) -> bool
             let index = rs.slots[c.slot].index;
             let r = match c.field_rhs {
                 // A missing value on either side makes the comparison false, as for any field.
-                Some((op, other)) => match cache.get(&rs.slots, other, ev).first().cloned() {
+                Some((op, other)) => match cache.get(rs, other, ev).first().cloned() {
                     None => false,
                     Some(v) => ops::modern(op, false, &[v])
-                        .map(|p| p.eval(cache.get(&rs.slots, c.slot, ev), index))
+                        .map(|p| p.eval(cache.get(rs, c.slot, ev), index))
                         .unwrap_or(false),
                 },
-                None => c.pred.eval(cache.get(&rs.slots, c.slot, ev), index),
+                None => c.pred.eval(cache.get(rs, c.slot, ev), index),
             };
             cache.results[*i] = (cache.gen, r);
             r
         }
+        Node::Memo(i) => {
+            let (gen, r) = cache.memo_results[*i];
+            if gen == cache.gen {
+                return r;
+            }
+            let r = eval(&rs.memos[*i], rs, cache, ev);
+            cache.memo_results[*i] = (cache.gen, r);
+            r
+        }
+        Node::Conj(i) => eval_conj(*i, rs, cache, ev),
     }
+}
+
+/// Evaluates a conjunct-tree node: climbs to the nearest ancestor already decided for this
+/// event (or the root), then decides the path downwards in conjunct order, stopping the
+/// evaluation at the first false conjunct like `and` does.
+fn eval_conj(i: usize, rs: &CompiledRules, cache: &mut Cache, ev: &Event) -> bool {
+    let mut path = std::mem::take(&mut cache.path);
+    path.clear();
+    let mut acc = true;
+    let mut cur = Some(i);
+    while let Some(c) = cur {
+        let (gen, r) = cache.conj_results[c];
+        if gen == cache.gen {
+            acc = r;
+            break;
+        }
+        path.push(c);
+        cur = rs.conjs[c].parent;
+    }
+    for &c in path.iter().rev() {
+        acc = acc && eval(&rs.conjs[c].node, rs, cache, ev);
+        cache.conj_results[c] = (cache.gen, acc);
+    }
+    cache.path = path;
+    acc
 }
 
 enum RawTok {

@@ -116,7 +116,7 @@ pub fn run(
     let mut e = Engine {
         rs,
         opts,
-        cache: Cache::new(rs.slots.len(), rs.checks.len()),
+        cache: Cache::for_rules(rs),
         guard_pass: vec![false; rs.guards.len()],
         enabled_guards: (0..rs.guards.len())
             .map(|g| rs.rules.iter().any(|r| r.enabled && r.guard == g))

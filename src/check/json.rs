@@ -198,6 +198,41 @@ impl Json {
     }
 }
 
+/// A pointer split and parsed once, at rule load: each token with its array index, if it
+/// reads as one, so a walk does no parsing per event.
+#[derive(Debug, Clone)]
+pub struct Pointer {
+    parts: Vec<(String, Option<usize>)>,
+}
+
+impl Pointer {
+    pub fn new(ptr: &str) -> Pointer {
+        let parts = pointer_parts(ptr)
+            .into_iter()
+            .map(|p| {
+                let i = p.parse::<usize>().ok();
+                (p, i)
+            })
+            .collect();
+        Pointer { parts }
+    }
+}
+
+impl Json {
+    /// [`Json::walk`] over a pre-parsed [`Pointer`]: the same lookups as `get` per token.
+    pub fn walk_pointer(&self, p: &Pointer) -> Option<&Json> {
+        let mut v = self;
+        for (key, index) in &p.parts {
+            v = match v {
+                Json::Obj(m) => m.iter().find(|(k, _)| k == key).map(|(_, x)| x)?,
+                Json::Arr(a) => a.get((*index)?)?,
+                _ => return None,
+            };
+        }
+        Some(v)
+    }
+}
+
 /// Splits a pointer once, at rule load, into unescaped tokens (one optional leading `/`).
 pub fn pointer_parts(ptr: &str) -> Vec<String> {
     let p = ptr.strip_prefix('/').unwrap_or(ptr);
@@ -206,8 +241,36 @@ pub fn pointer_parts(ptr: &str) -> Vec<String> {
         .collect()
 }
 
+/// Quotes a string exactly as `serde_json::to_string` does (`\"`, `\\`, `\b\f\n\r\t`,
+/// other control characters as `\u00xx`), appending in place.
 fn write_str(s: &str, out: &mut String) {
-    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+    out.push('"');
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        plain = i + 1;
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xf)] as char);
+        } else {
+            out.push_str(esc);
+        }
+    }
+    out.push_str(&s[plain..]);
+    out.push('"');
 }
 
 impl<'de> Deserialize<'de> for Json {
@@ -261,5 +324,21 @@ impl<'de> Visitor<'de> for JsonVisitor {
             v.push((k, x));
         }
         Ok(Json::Obj(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_str;
+
+    #[test]
+    fn write_str_quotes_like_serde_json() {
+        let mut all: String = (0u8..0x80).map(char::from).collect();
+        all.push_str("é\u{2028}\u{fffd}😀 \"q\" \\ end");
+        for s in [all.as_str(), "", "plain", "\u{7f}\u{1}x\u{1f}"] {
+            let mut out = String::new();
+            write_str(s, &mut out);
+            assert_eq!(out, serde_json::to_string(s).unwrap());
+        }
     }
 }

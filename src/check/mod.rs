@@ -37,6 +37,7 @@ pub mod guard;
 pub mod json;
 pub mod ops;
 pub mod output;
+pub mod pointers;
 pub mod rules;
 pub mod time;
 

@@ -74,7 +74,7 @@ pub fn push_message(
             OutTok::Lit(l) => s.push_str(l),
             OutTok::Field { slot, .. } => {
                 let (list, index) = (rs.slots[*slot].list, rs.slots[*slot].index);
-                let vals = first_view(cache.get(&rs.slots, *slot, ev), index);
+                let vals = first_view(cache.get(rs, *slot, ev), index);
                 push_values(s, vals, list, rs.target);
             }
         }
@@ -110,7 +110,7 @@ pub fn json_alert(
     for t in &rule.output {
         if let OutTok::Field { slot, key } = t {
             let (list, index) = (rs.slots[*slot].list, rs.slots[*slot].index);
-            let vals = first_view(cache.get(&rs.slots, *slot, ev), index);
+            let vals = first_view(cache.get(rs, *slot, ev), index);
             fields.insert(key.clone(), json_values(vals, list, rs.target));
         }
     }

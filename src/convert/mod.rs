@@ -168,7 +168,10 @@ pub const GENERATORS: &[Generator] = &[
 pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, ConvertError> {
     let prefixes = naming::unique_prefixes(policies)?;
     let mut warnings = Vec::new();
-    let mut sections = Vec::new();
+    let mut needs = preamble::Needs::default();
+    // Each policy's section is written as soon as it is built: memory holds one policy's
+    // trees at a time, plus the text.
+    let mut body = String::new();
     for (policy, prefix) in policies.iter().zip(prefixes) {
         let scope =
             scope_of(&policy.psp, &opts.images, &opts.namespaces).map_err(|(path, message)| {
@@ -198,17 +201,29 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
                 warnings.push(w);
             }
         }
-        sections.push((policy, section));
+        let section = preamble::finish_section(section, opts);
+        needs.add(&section);
+        let file = RulesFile {
+            header: Vec::new(),
+            items: section,
+        };
+        let text = emit(&file, opts.target).map_err(|e| ConvertError::Unsafe {
+            source_doc: policy.source.clone(),
+            name: policy.name.clone(),
+            message: e.to_string(),
+        })?;
+        body.push('\n');
+        body.push_str(&text);
     }
-    let file = preamble::assemble(sections, opts);
-    let text = emit(&file, opts.target).map_err(|e| ConvertError::Unsafe {
-        source_doc: policies
-            .first()
-            .map(|p| p.source.clone())
-            .unwrap_or_default(),
-        name: policies.first().map(|p| p.name.clone()).unwrap_or_default(),
+    let names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
+    let head = preamble::header(&names, opts, needs);
+    let mut text = emit(&head, opts.target).map_err(|e| ConvertError::Unsafe {
+        source_doc: String::new(),
+        name: String::new(),
         message: e.to_string(),
     })?;
+    text.reserve(body.len());
+    text.push_str(&body);
     Ok(Conversion { text, warnings })
 }
 

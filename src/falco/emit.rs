@@ -3,6 +3,7 @@
 use super::render::{render, UnsafeValue};
 use super::rules::{EngineVersion, Item, RulesFile};
 use crate::Target;
+use std::fmt::Write as _;
 
 /// Conditions longer than this are folded over several lines (`>-`) for readability.
 const FOLD_WIDTH: usize = 100;
@@ -36,7 +37,7 @@ pub fn emit(file: &RulesFile, target: Target) -> Result<String, UnsafeValue> {
                     EngineVersion::Int(n) => n.to_string(),
                     EngineVersion::Semver(a, b, c) => format!("\"{a}.{b}.{c}\""),
                 };
-                out.push_str(&format!("- required_engine_version: {text}\n\n"));
+                let _ = write!(out, "- required_engine_version: {text}\n\n");
             }
             Item::PluginVersions(reqs) => {
                 out.push_str("- required_plugin_versions:\n");
@@ -64,32 +65,42 @@ pub fn emit(file: &RulesFile, target: Target) -> Result<String, UnsafeValue> {
                     .iter()
                     .map(render_list_item)
                     .collect::<Result<Vec<_>, _>>()?;
-                out.push_str(&format!(
-                    "- list: {}\n  items: {}\n\n",
-                    scalar(name),
-                    flow_seq(&rendered)
-                ));
+                out.push_str("- list: ");
+                push_scalar(&mut out, name);
+                out.push_str("\n  items: ");
+                push_flow_seq(&mut out, &rendered);
+                out.push_str("\n\n");
             }
             Item::Macro { name, condition } => {
                 let cond = render(condition, target)?;
-                out.push_str(&format!(
-                    "- macro: {}\n  condition: {}\n\n",
-                    scalar(name),
-                    block_or_scalar(&cond)
-                ));
+                out.push_str("- macro: ");
+                push_scalar(&mut out, name);
+                out.push_str("\n  condition: ");
+                push_block_or_scalar(&mut out, &cond);
+                out.push_str("\n\n");
             }
             Item::Rule(r) => {
                 let cond = render(&r.condition, target)?;
-                out.push_str(&format!("- rule: {}\n", scalar(&r.name)));
-                out.push_str(&format!("  desc: {}\n", block_or_scalar(&r.desc)));
-                out.push_str(&format!("  condition: {}\n", block_or_scalar(&cond)));
-                out.push_str(&format!("  output: {}\n", block_or_scalar(&r.output)));
-                out.push_str(&format!("  priority: {}\n", r.priority));
-                out.push_str(&format!("  source: {}\n", r.source.name()));
+                out.push_str("- rule: ");
+                push_scalar(&mut out, &r.name);
+                out.push_str("\n  desc: ");
+                push_block_or_scalar(&mut out, &r.desc);
+                out.push_str("\n  condition: ");
+                push_block_or_scalar(&mut out, &cond);
+                out.push_str("\n  output: ");
+                push_block_or_scalar(&mut out, &r.output);
+                let _ = write!(
+                    out,
+                    "\n  priority: {}\n  source: {}\n",
+                    r.priority,
+                    r.source.name()
+                );
                 if r.skip_if_unknown_filter {
                     out.push_str("  skip-if-unknown-filter: true\n");
                 }
-                out.push_str(&format!("  tags: {}\n\n", flow_seq(&r.tags)));
+                out.push_str("  tags: ");
+                push_flow_seq(&mut out, &r.tags);
+                out.push_str("\n\n");
             }
         }
     }
@@ -129,36 +140,51 @@ fn push_comment(out: &mut String, line: &str) {
     }
 }
 
-fn flow_seq(items: &[String]) -> String {
-    let parts: Vec<String> = items.iter().map(|s| flow_scalar(s)).collect();
-    format!("[{}]", parts.join(", "))
-}
-
-/// A YAML scalar inside a flow sequence: plain when unambiguous there, else double-quoted.
-fn flow_scalar(s: &str) -> String {
-    if is_plain_safe(s) && !s.contains([',', '[', ']', '{', '}']) {
-        s.to_string()
-    } else {
-        double_quoted(s)
+fn push_flow_seq(out: &mut String, items: &[String]) {
+    out.push('[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        // Plain when unambiguous inside a flow sequence, else double-quoted.
+        if is_plain_safe(s) && !s.contains([',', '[', ']', '{', '}']) {
+            out.push_str(s);
+        } else {
+            push_double_quoted(out, s);
+        }
     }
+    out.push(']');
 }
 
 /// A YAML scalar in block context.
 pub fn scalar(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_scalar(&mut out, s);
+    out
+}
+
+fn push_scalar(out: &mut String, s: &str) {
     if is_plain_safe(s) {
-        s.to_string()
+        out.push_str(s);
     } else {
-        double_quoted(s)
+        push_double_quoted(out, s);
     }
 }
 
 /// Long text as a folded block (`>-`), which reads like the hand-written Falco files; short or
 /// unusual text as a scalar.
+#[cfg(test)]
 fn block_or_scalar(s: &str) -> String {
+    let mut out = String::new();
+    push_block_or_scalar(&mut out, s);
+    out
+}
+
+fn push_block_or_scalar(out: &mut String, s: &str) {
     if s.len() <= FOLD_WIDTH || !foldable(s) {
-        return scalar(s);
+        return push_scalar(out, s);
     }
-    let mut out = String::with_capacity(s.len() + s.len() / FOLD_WIDTH * 6 + 8);
+    out.reserve(s.len() + s.len() / FOLD_WIDTH * 6 + 8);
     out.push_str(">-");
     let bytes = s.as_bytes();
     let mut line_start = 0; // start of the current output line in `s`
@@ -189,7 +215,6 @@ fn block_or_scalar(s: &str) -> String {
     }
     out.push_str("\n    ");
     out.push_str(&s[line_start..]);
-    out
 }
 
 fn foldable(s: &str) -> bool {
@@ -215,13 +240,15 @@ fn is_plain_safe(s: &str) -> bool {
     if !s.is_ascii() {
         return false;
     }
-    // Words YAML would read as something other than a string.
-    let lower = s.to_ascii_lowercase();
+    // Words YAML would read as something other than a string. Only text starting with a
+    // digit, sign, dot or an i/n (inf, nan) can parse as a float.
     let special = [
         "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~", ".nan", ".inf", "-.inf",
     ];
-    if special.contains(&lower.as_str())
-        || s.parse::<f64>().is_ok()
+    let numeric_start =
+        first.is_ascii_digit() || matches!(first, '+' | '-' | '.' | 'i' | 'I' | 'n' | 'N');
+    if special.iter().any(|w| w.eq_ignore_ascii_case(s))
+        || (numeric_start && s.parse::<f64>().is_ok())
         || s.starts_with("0x")
         || s.starts_with("0o")
     {
@@ -231,8 +258,8 @@ fn is_plain_safe(s: &str) -> bool {
 }
 
 /// A YAML double-quoted scalar with every special character escaped.
-fn double_quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+fn push_double_quoted(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -247,13 +274,12 @@ fn double_quoted(s: &str) -> String {
                 || c == '\u{2029}'
                 || c == '\u{85}' =>
             {
-                out.push_str(&format!("\\u{:04x}", c as u32))
+                let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]

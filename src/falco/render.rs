@@ -2,6 +2,7 @@
 
 use super::expr::{Expr, Field, FieldArg, Value};
 use crate::Target;
+use std::fmt::Write as _;
 
 /// A value that Falco's condition grammar cannot carry safely.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -118,7 +119,7 @@ fn write_expr(out: &mut String, expr: &Expr, target: Target) -> Result<(), Unsaf
             write_field(out, field, target)?;
             out.push_str(" exists");
         }
-        Expr::Macro(name) => out.push_str(&check_identifier(name)?),
+        Expr::Macro(name) => push_identifier(out, name)?,
     }
     Ok(())
 }
@@ -137,7 +138,9 @@ pub fn write_field(out: &mut String, field: &Field, target: Target) -> Result<()
     out.push_str(field_name(field, target));
     match &field.arg {
         None => {}
-        Some(FieldArg::Index(i)) => out.push_str(&format!("[{i}]")),
+        Some(FieldArg::Index(i)) => {
+            let _ = write!(out, "[{i}]");
+        }
         Some(FieldArg::Key(k)) => {
             out.push('[');
             out.push_str(k);
@@ -147,7 +150,7 @@ pub fn write_field(out: &mut String, field: &Field, target: Target) -> Result<()
             out.push('[');
             for seg in segs {
                 out.push('/');
-                out.push_str(&pointer_segment(seg)?);
+                push_pointer_segment(out, seg)?;
             }
             out.push(']');
         }
@@ -158,6 +161,12 @@ pub fn write_field(out: &mut String, field: &Field, target: Target) -> Result<()
 /// Escapes one JSON-pointer segment (RFC 6901: `~` → `~0`, `/` → `~1`). Characters that would
 /// end or confuse a field argument (`]`, `[`, quotes, spaces, control characters) are refused.
 pub fn pointer_segment(seg: &str) -> Result<String, UnsafeValue> {
+    let mut out = String::with_capacity(seg.len());
+    push_pointer_segment(&mut out, seg)?;
+    Ok(out)
+}
+
+fn push_pointer_segment(out: &mut String, seg: &str) -> Result<(), UnsafeValue> {
     let bad = seg.chars().any(|c| {
         c.is_whitespace()
             || c.is_control()
@@ -169,17 +178,29 @@ pub fn pointer_segment(seg: &str) -> Result<String, UnsafeValue> {
             reason: "a JSON-pointer segment may not contain brackets, quotes, parentheses, commas, backslashes or whitespace",
         });
     }
-    Ok(seg.replace('~', "~0").replace('/', "~1"))
+    if !seg.contains(['~', '/']) {
+        out.push_str(seg);
+        return Ok(());
+    }
+    for c in seg.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+    Ok(())
 }
 
-fn check_identifier(name: &str) -> Result<String, UnsafeValue> {
+fn push_identifier(out: &mut String, name: &str) -> Result<(), UnsafeValue> {
     let mut chars = name.chars();
     let ok = chars
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ok {
-        Ok(name.to_string())
+        out.push_str(name);
+        Ok(())
     } else {
         Err(UnsafeValue {
             value: name.to_string(),
@@ -196,9 +217,11 @@ fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), Un
             out.push(')');
         }
         Value::Word(w) => out.push_str(w),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::ListRef(name) => out.push_str(&check_identifier(name)?),
-        Value::Str(s) => out.push_str(&quote_value(s)?),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::ListRef(name) => push_identifier(out, name)?,
+        Value::Str(s) => push_quoted(out, s)?,
     }
     Ok(())
 }
@@ -206,6 +229,12 @@ fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), Un
 /// Writes a string so Falco reads back exactly `s`: bare when it is a plain token, otherwise
 /// quoted. Values that no quoting makes safe are refused.
 pub fn quote_value(s: &str) -> Result<String, UnsafeValue> {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_quoted(&mut out, s)?;
+    Ok(out)
+}
+
+fn push_quoted(out: &mut String, s: &str) -> Result<(), UnsafeValue> {
     let err = |reason| UnsafeValue {
         value: s.to_string(),
         reason,
@@ -229,13 +258,18 @@ pub fn quote_value(s: &str) -> Result<String, UnsafeValue> {
         ));
     }
     if is_bare_token(s) {
-        return Ok(s.to_string());
+        out.push_str(s);
+        return Ok(());
     }
-    match (s.contains('"'), s.contains('\'')) {
-        (false, _) => Ok(format!("\"{s}\"")),
-        (true, false) => Ok(format!("'{s}'")),
-        (true, true) => Err(err("it contains both kinds of quote")),
-    }
+    let q = match (s.contains('"'), s.contains('\'')) {
+        (false, _) => '"',
+        (true, false) => '\'',
+        (true, true) => return Err(err("it contains both kinds of quote")),
+    };
+    out.push(q);
+    out.push_str(s);
+    out.push(q);
+    Ok(())
 }
 
 /// Falco expands lists by text substitution over the whole condition, quotes included: any
@@ -256,7 +290,7 @@ pub fn is_bare_token(s: &str) -> bool {
         && s.chars().all(|c| {
             c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':' | '-' | '@' | '+')
         })
-        && !KEYWORDS.contains(&s.to_ascii_lowercase().as_str())
+        && !KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(s))
         && !s.contains("_psp_")
         && !s.starts_with('-')
         // Falco 0.18-0.29 reads a leading number as a number token, so `30:40` or `1.2.3` bare

@@ -204,32 +204,57 @@ fn emit_list(j: Json, line: usize, f: &mut Sink) -> io::Result<()> {
     }
 }
 
+/// Streams JSON lines from a buffer of its own, handing each line out in place (no copy
+/// per line; a line longer than the buffer grows it, so memory follows the longest line).
 fn json_lines(mut input: impl BufRead, mut line_no: usize, f: &mut Sink) -> io::Result<()> {
-    let mut buf = String::new();
+    let mut buf = vec![0u8; LINE_BUFFER];
+    let (mut start, mut end) = (0, 0);
     loop {
-        buf.clear();
-        match input.read_line(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                f(Item::Invalid {
-                    line: line_no,
-                    message: "line is not valid UTF-8".into(),
-                })?;
-                // read_line consumed up to the newline already; keep going.
-                line_no += 1;
-                continue;
-            }
-            Err(e) => return Err(e),
+        while let Some(i) = memchr::memchr(b'\n', &buf[start..end]) {
+            json_line(&buf[start..start + i], line_no, f)?;
+            line_no += 1;
+            start += i + 1;
         }
-        let t = buf.trim();
-        if !t.is_empty() {
+        buf.copy_within(start..end, 0);
+        end -= start;
+        start = 0;
+        if end == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = match input.read(&mut buf[end..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return if end > 0 {
+                json_line(&buf[..end], line_no, f)
+            } else {
+                Ok(())
+            };
+        }
+        end += n;
+    }
+}
+
+const LINE_BUFFER: usize = 256 * 1024;
+
+fn json_line(bytes: &[u8], line_no: usize, f: &mut Sink) -> io::Result<()> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => {
+            let t = s.trim();
+            if t.is_empty() {
+                return Ok(());
+            }
             f(Item::Raw {
                 line: line_no,
                 text: t,
                 in_list: false,
-            })?;
+            })
         }
-        line_no += 1;
+        Err(_) => f(Item::Invalid {
+            line: line_no,
+            message: "line is not valid UTF-8".into(),
+        }),
     }
 }

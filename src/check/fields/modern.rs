@@ -199,10 +199,10 @@ pub fn extractor(name: &str, arg: Option<String>, index: Option<usize>) -> Extra
             if ptr.is_empty() {
                 return Box::new(|ev: &Event| vec![ev.json.to_compact(false)]);
             }
-            let parts = crate::check::json::pointer_parts(&ptr);
+            let ptr = crate::check::json::Pointer::new(&ptr);
             return Box::new(move |ev: &Event| {
                 ev.json
-                    .walk(&parts)
+                    .walk_pointer(&ptr)
                     .map(Json::to_value_string)
                     .into_iter()
                     .collect()

@@ -20,7 +20,7 @@ use super::condition::Op;
 use super::fields::{first_view, Values};
 use legacy::legacy_eval;
 use regex::Regex;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 const NA: &str = "<NA>";
 
@@ -68,6 +68,17 @@ fn hex_bytes(s: &str) -> Result<Vec<u8>, String> {
 
 /// Builds a modern predicate; list-field operator restrictions were checked at load.
 pub fn modern(op: Op, list: bool, values: &[String]) -> Result<Pred, String> {
+    modern_cached(op, list, values, &mut HashMap::new())
+}
+
+/// [`modern`], compiling each distinct regex once: generated rules repeat one pattern over
+/// many per-index fields (a `Regex` clone shares the compiled program).
+pub fn modern_cached(
+    op: Op,
+    list: bool,
+    values: &[String],
+    regexes: &mut HashMap<String, Regex>,
+) -> Result<Pred, String> {
     let one = || values.first().cloned().unwrap_or_default();
     let op = match op {
         Op::Eq => ModOp::Eq(one()),
@@ -90,10 +101,15 @@ pub fn modern(op: Op, list: bool, values: &[String]) -> Result<Pred, String> {
             any: op == Op::Intersects,
         },
         // RE2 FullMatch: anchor both ends.
-        Op::Regex => ModOp::Regex(
-            Regex::new(&format!("^(?:{})$", path::re2_ascii_classes(&one())))
-                .map_err(|e| format!("invalid regex '{}': {e}", one()))?,
-        ),
+        Op::Regex => ModOp::Regex(match regexes.get(&one()) {
+            Some(r) => r.clone(),
+            None => {
+                let r = Regex::new(&format!("^(?:{})$", path::re2_ascii_classes(&one())))
+                    .map_err(|e| format!("invalid regex '{}': {e}", one()))?;
+                regexes.insert(one(), r.clone());
+                r
+            }
+        }),
     };
     Ok(Pred::Modern { list, op })
 }

@@ -113,10 +113,32 @@ pub fn resolve(cnd: &mut String, list: &List) -> bool {
 /// Resolves every list, in definition order, marking the ones substituted.
 pub fn resolve_all(cond: &str, lists: &[List], used: &mut HashSet<String>) -> String {
     let mut c = cond.to_string();
+    // A name free of delimiters occurs delimited exactly when it is one of the condition's
+    // delimiter-separated tokens, so most lists are ruled out by one set lookup instead of a
+    // scan of the text (the tokens are looked at again after each substitution).
+    let names: HashSet<&str> = lists.iter().map(|l| l.name.as_str()).collect();
+    let mut present = named_tokens(&c, &names);
     for l in lists {
+        let plain = !l.name.bytes().any(is_delimiter);
+        if plain && !present.contains(l.name.as_str()) {
+            continue;
+        }
         if resolve(&mut c, l) {
             used.insert(l.name.clone());
+            present = named_tokens(&c, &names);
         }
     }
     c
+}
+
+fn is_delimiter(b: u8) -> bool {
+    b" \t\n\r(),=".contains(&b)
+}
+
+/// The tokens of `c` that are list names.
+fn named_tokens(c: &str, names: &HashSet<&str>) -> HashSet<String> {
+    c.split(|ch: char| ch.is_ascii() && is_delimiter(ch as u8))
+        .filter(|t| names.contains(t))
+        .map(str::to_string)
+        .collect()
 }

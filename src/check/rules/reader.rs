@@ -182,8 +182,9 @@ fn read_item(
             )
         })?;
     let item = format!("{kind} '{name}'");
-    let line = find_line(cx.text, kind, &name);
-    let err = |msg: String| cx.err(item.clone(), line, msg);
+    // The line is looked up only for an error: scanning the text per item is quadratic.
+    let line_name = name.clone();
+    let err = |msg: String| cx.err(item.clone(), find_line(cx.text, kind, &line_name), msg);
     let allowed: &[&str] = match *kind {
         "list" => &["list", "items", "append", "override"],
         "macro" => &["macro", "condition", "append", "override"],
