@@ -250,9 +250,8 @@ fn strategy_rule(property: &str, psp: &Psp) -> Option<&'static str> {
     }
 }
 
-/// The one known bug (see `limits::known_bug`), as a reproduction: run with `--ignored`.
+/// Once a bug (an empty list was treated as absent in declared mode), now a regression test.
 #[test]
-#[ignore = "bug: an empty seccomp allowedProfileNames is treated as absent in declared mode"]
 fn empty_seccomp_allowed_list_allows_only_unset_in_declared_mode() {
     let psp = "apiVersion: policy/v1beta1
 kind: PodSecurityPolicy

@@ -44,8 +44,8 @@ pub const ALLOWED_KEY: &str = "seccomp.security.alpha.kubernetes.io/allowedProfi
 pub const DEFAULT_KEY: &str = "seccomp.security.alpha.kubernetes.io/defaultProfileName";
 const POD_KEY: &str = "seccomp.security.alpha.kubernetes.io/pod";
 
-/// The allowed profiles as PSP parsed them; `None` when the annotation is absent or empty
-/// (then only an unset profile is allowed).
+/// The allowed profiles as PSP parsed them; `None` when the annotation is absent (then only an
+/// unset profile is allowed).
 struct Allowed(Option<Vec<String>>);
 
 impl Allowed {
@@ -63,7 +63,9 @@ impl Allowed {
 
 fn generate(ctx: &Ctx) -> Vec<Item> {
     let ann = &ctx.policy.psp.metadata.annotations;
-    let raw = ann.get(ALLOWED_KEY).filter(|a| !a.is_empty());
+    // Present but empty is the list `[""]` (PSP splits the value on `,` whatever it holds):
+    // only an unset profile is allowed. Absent is `None`.
+    let raw = ann.get(ALLOWED_KEY);
     let mut list: Option<Vec<String>> = raw.map(|a| a.split(',').map(str::to_string).collect());
     if list.as_ref().is_some_and(|l| l.iter().any(|p| p == "*")) || !ctx.opts.sources.k8s_audit() {
         return Vec::new();
