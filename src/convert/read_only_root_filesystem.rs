@@ -18,6 +18,9 @@
 //! **Syscall rule.** A file opened for writing (`open`, `openat`, `openat2`) in a scoped
 //! container. Writes to mounted volumes (emptyDir, hostPath...) match too: the container plugin
 //! does not tell whether a path lies on the root file system.
+//!
+//! **Limits.** The legacy target checks regular containers only, through the seed's
+//! `ka.req.pod.containers.read_only_fs` list field, as the original converter did.
 
 use super::context::{intersects, Ctx, CONTAINER_KINDS};
 use super::Generator;
