@@ -217,14 +217,15 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
     }
     let names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
     let head = preamble::header(&names, opts, needs);
-    let mut text = emit(&head, opts.target).map_err(|e| ConvertError::Unsafe {
+    let head = emit(&head, opts.target).map_err(|e| ConvertError::Unsafe {
         source_doc: String::new(),
         name: String::new(),
         message: e.to_string(),
     })?;
-    text.reserve(body.len());
-    text.push_str(&body);
-    Ok(Conversion { text, warnings })
+    // The head goes in front of the body in place: no second copy of a large body.
+    body.reserve_exact(head.len());
+    body.insert_str(0, &head);
+    Ok(Conversion { text: body, warnings })
 }
 
 /// Renders a rules file whose structure is already built (used by tests).
