@@ -225,7 +225,10 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
     // The head goes in front of the body in place: no second copy of a large body.
     body.reserve_exact(head.len());
     body.insert_str(0, &head);
-    Ok(Conversion { text: body, warnings })
+    Ok(Conversion {
+        text: body,
+        warnings,
+    })
 }
 
 /// Renders a rules file whose structure is already built (used by tests).
