@@ -569,5 +569,7 @@ fn scope_annotations_cannot_smuggle_items() {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    assert_eq!(items, ["nginx", "registry:5000/team/app"]);
+    // Items are Falco strings, quoted for current Falco (so no list of another file can
+    // replace them): exactly the two repositories, nothing smuggled in.
+    assert_eq!(items, ["\"nginx\"", "\"registry:5000/team/app\""]);
 }

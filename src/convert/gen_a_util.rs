@@ -216,11 +216,11 @@ mod tests {
         let r = |p: &str| render(&path_has_prefix(f.clone(), p), Target::Falco).unwrap();
         assert_eq!(
             r("/foo/"),
-            "json.value[/requestObject/spec/volumes/0/hostPath/path]=/foo or json.value[/requestObject/spec/volumes/0/hostPath/path] startswith /foo/"
+            "json.value[/requestObject/spec/volumes/0/hostPath/path]=\"/foo\" or json.value[/requestObject/spec/volumes/0/hostPath/path] startswith \"/foo/\""
         );
         assert_eq!(
             r("/"),
-            "json.value[/requestObject/spec/volumes/0/hostPath/path] startswith /"
+            "json.value[/requestObject/spec/volumes/0/hostPath/path] startswith \"/\""
         );
     }
 }

@@ -63,7 +63,7 @@ pub fn emit(file: &RulesFile, target: Target) -> Result<String, UnsafeValue> {
             Item::List { name, items } => {
                 let rendered = items
                     .iter()
-                    .map(render_list_item)
+                    .map(|v| render_list_item(v, target))
                     .collect::<Result<Vec<_>, _>>()?;
                 out.push_str("- list: ");
                 push_scalar(&mut out, name);
@@ -110,13 +110,17 @@ pub fn emit(file: &RulesFile, target: Target) -> Result<String, UnsafeValue> {
     Ok(out)
 }
 
-fn render_list_item(v: &super::expr::Value) -> Result<String, UnsafeValue> {
+fn render_list_item(v: &super::expr::Value, target: Target) -> Result<String, UnsafeValue> {
     use super::expr::Value;
     match v {
         Value::Word(w) => Ok(w.to_string()),
         Value::Int(i) => Ok(i.to_string()),
         Value::ListRef(n) => Ok(n.clone()),
-        Value::Str(s) => super::render::quote_value(s),
+        Value::Str(s) => {
+            let mut out = String::new();
+            super::render::push_value(&mut out, s, target)?;
+            Ok(out)
+        }
         Value::FieldRef(_) => Err(UnsafeValue {
             value: "val(...)".into(),
             reason: "a field reference cannot be a list item",

@@ -221,9 +221,18 @@ fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), Un
             let _ = write!(out, "{i}");
         }
         Value::ListRef(name) => push_identifier(out, name)?,
-        Value::Str(s) => push_quoted(out, s)?,
+        Value::Str(s) => push_value(out, s, target)?,
     }
     Ok(())
+}
+
+/// A string value for the target. For current Falco every string is quoted: Falco substitutes
+/// list names into condition text wherever a bare run of characters spells one, including lists
+/// of other rules files loaded beside ours (`nginx` would become the items of a user's list
+/// `nginx`); a quoted value is one run with its quotes and never matches. Legacy output keeps
+/// the seed's bare words.
+pub fn push_value(out: &mut String, s: &str, target: Target) -> Result<(), UnsafeValue> {
+    push_quoted_as(out, s, target == Target::Falco)
 }
 
 /// Writes a string so Falco reads back exactly `s`: bare when it is a plain token, otherwise
@@ -235,6 +244,10 @@ pub fn quote_value(s: &str) -> Result<String, UnsafeValue> {
 }
 
 fn push_quoted(out: &mut String, s: &str) -> Result<(), UnsafeValue> {
+    push_quoted_as(out, s, false)
+}
+
+fn push_quoted_as(out: &mut String, s: &str, always: bool) -> Result<(), UnsafeValue> {
     let err = |reason| UnsafeValue {
         value: s.to_string(),
         reason,
@@ -257,7 +270,7 @@ fn push_quoted(out: &mut String, s: &str) -> Result<(), UnsafeValue> {
             "Falco replaces list names even inside quoted strings, and this value holds one",
         ));
     }
-    if is_bare_token(s) {
+    if !always && is_bare_token(s) {
         out.push_str(s);
         return Ok(());
     }
@@ -329,6 +342,29 @@ mod tests {
     }
 
     #[test]
+    fn current_falco_quotes_every_string_legacy_keeps_bare_words() {
+        // A bare `nginx` would be replaced by the items of any list named `nginx` in another
+        // rules file loaded beside ours; quoted, it is one run with its quotes and is not.
+        let e = Expr::list(
+            Field::new("ka.req.pod.containers.image"),
+            Op::In,
+            vec![
+                Value::Str("nginx".into()),
+                Value::Int(1),
+                Value::Word("true"),
+            ],
+        );
+        assert_eq!(
+            render(&e, Target::Falco).unwrap(),
+            "ka.req.pod.containers.image in (\"nginx\", 1, true)"
+        );
+        assert_eq!(
+            render(&e, Target::Legacy).unwrap(),
+            "ka.req.pod.containers.image in (nginx, 1, true)"
+        );
+    }
+
+    #[test]
     fn pointers_escape_slash_and_tilde() {
         let f = crate::falco::expr::json_pointer(
             "json.value",
@@ -338,7 +374,7 @@ mod tests {
         let e = Expr::eq(f, Value::Str("runtime/default".into()));
         assert_eq!(
             render(&e, Target::Falco).unwrap(),
-            "json.value[/requestObject/metadata/annotations/seccomp.security.alpha.kubernetes.io~1pod]=runtime/default"
+            "json.value[/requestObject/metadata/annotations/seccomp.security.alpha.kubernetes.io~1pod]=\"runtime/default\""
         );
         assert!(render(&e, Target::Legacy)
             .unwrap()
