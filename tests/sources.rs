@@ -144,3 +144,29 @@ fn syscall_rules_are_scoped_like_the_audit_rules() {
     assert!(text
         .contains("container.label[io.kubernetes.pod.namespace] in (restricted_psp_namespaces)"));
 }
+
+#[test]
+fn target_notes_are_said_once_per_conversion() {
+    let two = format!(
+        "{PSP}---\n{}",
+        PSP.replace("name: restricted", "name: other")
+    );
+    let loaded = load_policies(&two, "p.yaml").unwrap();
+    let opts = Options {
+        target: Target::Legacy,
+        ..Options::default()
+    };
+    let conv = convert(&loaded.policies, &opts).unwrap();
+    let notes = conv
+        .warnings
+        .iter()
+        .filter(|w| w.starts_with("note: hostPID (syscall)"))
+        .count();
+    assert_eq!(notes, 1, "{:#?}", conv.warnings);
+    assert_eq!(
+        conv.text
+            .matches("# hostPID (syscall): no rule for target legacy")
+            .count(),
+        2
+    );
+}

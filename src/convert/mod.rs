@@ -168,6 +168,7 @@ pub const GENERATORS: &[Generator] = &[
 pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, ConvertError> {
     let prefixes = naming::unique_prefixes(policies)?;
     let mut warnings = Vec::new();
+    let mut notes_seen = std::collections::HashSet::new();
     let mut needs = preamble::Needs::default();
     // Each policy's section is written as soon as it is built: memory holds one policy's
     // trees at a time, plus the text.
@@ -197,7 +198,7 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
         section.extend(overflow::rule(&ctx));
         for w in ctx.take_warnings() {
             // Notes about the target say the same for every policy: once is enough.
-            if !(w.starts_with("note:") && warnings.contains(&w)) {
+            if !w.starts_with("note:") || notes_seen.insert(w.clone()) {
                 warnings.push(w);
             }
         }
