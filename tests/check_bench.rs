@@ -37,7 +37,7 @@ fn rules() -> String {
 fn log(target_bytes: usize) -> String {
     let pod = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/falco-psp-tests/trace_files/psp/privileged.json"
+        "/tests/data/falco-psp-tests/trace_files/psp/privileged.json"
     ))
     .unwrap();
     let pod = pod.trim();

@@ -6,7 +6,7 @@ use pspconv::Target;
 
 const PRIV: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/falco-psp-tests/trace_files/psp/privileged.json"
+    "/tests/data/falco-psp-tests/trace_files/psp/privileged.json"
 );
 
 fn priv_event() -> String {

@@ -6,7 +6,7 @@ use pspconv::Target;
 
 const VANILLA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/falco-psp-tests/trace_files/psp/create_vanilla_nginx_deployment.json"
+    "/tests/data/falco-psp-tests/trace_files/psp/create_vanilla_nginx_deployment.json"
 );
 
 fn event(spec: &str, annotations: &str) -> String {

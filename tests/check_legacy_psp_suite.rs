@@ -7,7 +7,7 @@ use pspconv::Target;
 
 const TRACES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/falco-psp-tests/trace_files/psp"
+    "/tests/data/falco-psp-tests/trace_files/psp"
 );
 
 const HEADER: &str = r#"- required_engine_version: 5

@@ -6,7 +6,7 @@ use pspconv::Target;
 const SEED: &str = include_str!("check_fixtures/seed_legacy_rules.yaml");
 const TRACES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/falco-psp-tests/trace_files/psp"
+    "/tests/data/falco-psp-tests/trace_files/psp"
 );
 
 fn run(rules: &str, target: Target, events: &str) -> (String, check::Summary) {
@@ -75,11 +75,11 @@ fn seed_alert_text() {
 }
 
 #[test]
-fn every_shared_trace_is_a_valid_event_for_both_targets() {
+fn every_suite_trace_is_a_valid_event_for_both_targets() {
     let rules = "- rule: any\n  desc: d\n  condition: ka.verb exists\n  output: \"%ka.verb %ka.target.resource %ka.target.subresource\"\n  priority: DEBUG\n  source: k8s_audit\n";
     for dir in ["psp", "k8s_audit"] {
         let path = format!(
-            "{}/../shared/data/falco-psp-tests/trace_files/{dir}",
+            "{}/tests/data/falco-psp-tests/trace_files/{dir}",
             env!("CARGO_MANIFEST_DIR")
         );
         for entry in std::fs::read_dir(&path).unwrap() {

@@ -21,7 +21,7 @@ fn pspconv(args: &[&str], stdin: Option<&str>) -> Output {
 
 fn suite(rel: &str) -> String {
     format!(
-        "{}/../shared/data/falco-psp-tests/{rel}",
+        "{}/tests/data/falco-psp-tests/{rel}",
         env!("CARGO_MANIFEST_DIR")
     )
 }

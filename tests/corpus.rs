@@ -1,4 +1,4 @@
-//! Every real-world PSP in `shared/data/psp-corpus/` converts; every broken one (`INVALID` in
+//! Every real-world PSP in `tests/data/psp-corpus/` converts; every broken one (`INVALID` in
 //! its name) is refused with exit 2 and an error naming file:line:col and the field.
 
 use std::path::{Path, PathBuf};
@@ -9,12 +9,12 @@ use pspconv::psp::load_policies;
 use pspconv::Target;
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/psp-corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/psp-corpus")
 }
 
 fn corpus_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
-        .expect("shared/data/psp-corpus next to the crate")
+        .expect("tests/data/psp-corpus in the repository")
         .map(|e| e.unwrap().path())
         .filter(|p| {
             matches!(

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn suite_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/falco-psp-tests")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/falco-psp-tests")
 }
 
 struct Case {

@@ -7,7 +7,7 @@ use pspconv::psp::load_policies;
 use pspconv::yaml::{load_all, Value};
 use pspconv::Target;
 
-const SEED: &str = include_str!("../../shared/seed/falco-psp-support.ja.txt");
+const SEED: &str = include_str!("data/seed/falco-psp-support.ja.txt");
 const EXAMPLE_PSP: &str = include_str!("../fixtures/seed_example_psp.yaml");
 
 /// The rules file printed in the seed: from `- required_engine_version` to the prose after it.

@@ -15,7 +15,7 @@
 //! **Limits.** None beyond the volume bound.
 
 use super::context::Ctx;
-use super::gen_a_util::{set_and_not_in, volume_field, volume_slots};
+use super::names_and_paths::{set_and_not_in, volume_field, volume_slots};
 use super::Generator;
 use crate::falco::expr::Expr;
 use crate::falco::rules::Item;

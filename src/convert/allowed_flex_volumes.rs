@@ -15,7 +15,7 @@
 //! **Limits.** None known.
 
 use super::context::Ctx;
-use super::gen_a_util::{set_and_not_in, strs};
+use super::names_and_paths::{set_and_not_in, strs};
 use super::Generator;
 use crate::falco::expr::{Expr, Field, Op, Value};
 use crate::falco::rules::Item;

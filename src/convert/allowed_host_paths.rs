@@ -28,7 +28,7 @@
 //! warning.
 
 use super::context::{Bounded, ContainerRef, Ctx};
-use super::gen_a_util::{has_path_prefix, path_has_prefix, volume_field, volume_slots};
+use super::names_and_paths::{has_path_prefix, path_has_prefix, volume_field, volume_slots};
 use super::Generator;
 use crate::falco::expr::{Expr, Value};
 use crate::falco::rules::{Item, Rule, Source};

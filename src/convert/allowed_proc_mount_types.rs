@@ -19,7 +19,7 @@
 //! **Limits.** None beyond the container bound.
 
 use super::context::{ContainerRef, Ctx};
-use super::gen_a_util::{set_and_not_in, strs};
+use super::names_and_paths::{set_and_not_in, strs};
 use super::{Generator, Mode};
 use crate::falco::expr::{Expr, Field, Op, Value};
 use crate::falco::rules::Item;

@@ -27,7 +27,7 @@
 //! the annotation text to look for; pspconv does not use it yet.)
 
 use super::context::{Ctx, CONTAINER_KINDS};
-use super::gen_a_util::{out_field, pod_annotations};
+use super::names_and_paths::{out_field, pod_annotations};
 use super::{Generator, Mode};
 use crate::falco::expr::{Expr, Op, Value};
 use crate::falco::rules::Item;

@@ -28,7 +28,7 @@
 //! port (1-65535) leave nothing to check: a comment instead of a rule.
 
 use super::context::{spec_field, Bounded, ContainerRef, Ctx, CONTAINER_KINDS};
-use super::gen_b_util::{json_has_number_outside, set_and_outside};
+use super::ids_and_capabilities::{json_has_number_outside, set_and_outside};
 use super::ranges::NumRange;
 use super::{Generator, Mode};
 use crate::falco::expr::{Expr, Value};

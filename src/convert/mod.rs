@@ -10,7 +10,7 @@ mod allowed_host_paths;
 mod allowed_proc_mount_types;
 mod apparmor;
 mod context;
-mod gen_a_util;
+mod names_and_paths;
 mod host_ipc;
 mod host_namespace;
 mod host_network;
@@ -28,7 +28,7 @@ mod volumes;
 
 mod allowed_capabilities;
 mod fs_group;
-mod gen_b_util;
+mod ids_and_capabilities;
 mod host_ports;
 pub mod ranges;
 mod required_drop_capabilities;

@@ -30,7 +30,7 @@
 //! are misjudged. Containers beyond the container bound are reported by the "too large" rule.
 
 use super::context::{Ctx, CONTAINER_KINDS};
-use super::gen_b_util::{
+use super::ids_and_capabilities::{
     effective_id_violation, id_change_events, id_ranges, pod_security_field,
     some_container_inherits, syscall_in_ranges,
 };

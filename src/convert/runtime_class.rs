@@ -15,7 +15,7 @@
 //! **Limits.** None known.
 
 use super::context::{spec_field, Ctx};
-use super::gen_a_util::{out_field, set_and_not_in};
+use super::names_and_paths::{out_field, set_and_not_in};
 use super::Generator;
 use crate::falco::rules::Item;
 

@@ -19,7 +19,7 @@
 //! literally only, with a comment and a warning.
 
 use super::context::{spec_field, ContainerRef, Ctx, CONTAINER_KINDS};
-use super::gen_a_util::{eq_str, out_field, permutations, strs};
+use super::names_and_paths::{eq_str, out_field, permutations, strs};
 use super::{Generator, Mode};
 use crate::falco::expr::{Expr, Field, Op};
 use crate::falco::rules::Item;

@@ -29,7 +29,7 @@
 //! `seccompProfile` field) is not reported. The output says so in a comment.
 
 use super::context::{spec_field, Ctx, CONTAINER_KINDS};
-use super::gen_a_util::{eq_str, out_field, pod_annotation, strs};
+use super::names_and_paths::{eq_str, out_field, pod_annotation, strs};
 use super::{Generator, Mode};
 use crate::falco::expr::{Expr, Field, Op};
 use crate::falco::rules::Item;

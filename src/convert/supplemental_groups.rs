@@ -21,7 +21,7 @@
 //! length is checked, with no bound.
 
 use super::context::Ctx;
-use super::gen_b_util::{id_ranges, json_has_number_outside, pod_security_field};
+use super::ids_and_capabilities::{id_ranges, json_has_number_outside, pod_security_field};
 use super::{Generator, Mode};
 use crate::falco::expr::{Expr, Field, Op, Value};
 use crate::falco::rules::Item;

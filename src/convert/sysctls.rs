@@ -22,7 +22,7 @@
 //! **Limits.** None beyond the list bound.
 
 use super::context::{spec_field, Bounded, Ctx};
-use super::gen_a_util::{out_field, strs, sysctl_pattern};
+use super::names_and_paths::{out_field, strs, sysctl_pattern};
 use super::Generator;
 use crate::falco::expr::{Expr, Field, Op};
 use crate::falco::rules::Item;

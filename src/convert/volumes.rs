@@ -21,7 +21,7 @@
 //! after the audit log records the request, so it is rarely in `requestObject`.
 
 use super::context::Ctx;
-use super::gen_a_util::{set_and_not_in, strs};
+use super::names_and_paths::{set_and_not_in, strs};
 use super::{Generator, Mode};
 use crate::falco::expr::{Expr, Field, Op, Value};
 use crate::falco::rules::Item;
