@@ -4,6 +4,7 @@ pub mod check;
 pub mod cli;
 pub mod convert;
 pub mod dry_run;
+pub mod evaluate;
 pub mod falco;
 pub mod output;
 pub mod psp;
