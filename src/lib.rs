@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod falco;
 pub mod output;
 pub mod psp;
+pub mod rbac;
 pub mod target;
 pub mod yaml;
 
