@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::convert::{self, Options, GENERATORS};
+use crate::convert::{self, Options, PolicySetOptions, GENERATORS};
 use crate::output::{write_atomic, write_stdout};
-use crate::psp::load_policies;
+use crate::psp::{load_policies, load_policy_set};
+use crate::rbac::{load_rbac, UsePermissions};
 
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -84,6 +85,57 @@ pub struct ConvertConfig {
     pub output: Output,
     pub options: Options,
     pub fail_on_warning: bool,
+    /// `--policy-set`, with its `--rbac` inputs.
+    pub policy_set: Option<PolicySetInputs>,
+}
+
+/// `--policy-set` as given: the RBAC inputs still to be read.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySetInputs {
+    pub rbac: Vec<Input>,
+}
+
+/// Reads the `--rbac` inputs and resolves who may use which policy; without any, says once
+/// that RBAC is not considered. `psp` is the policy input: stdin can be read only once.
+pub fn policy_set_options(
+    set: &PolicySetInputs,
+    psp: &Input,
+    reporter: &Reporter,
+) -> Result<PolicySetOptions> {
+    let stdin_uses = set
+        .rbac
+        .iter()
+        .filter(|i| matches!(i, Input::Stdin))
+        .count()
+        + usize::from(matches!(psp, Input::Stdin));
+    if stdin_uses > 1 {
+        return Err(user_error(
+            "stdin (`-`) given more than once among --psp-path and --rbac".into(),
+            "read at most one of the inputs from stdin; give the others as files",
+        ));
+    }
+    if set.rbac.is_empty() {
+        reporter.diag("note: --policy-set without --rbac: RBAC is not considered, every policy of the set counts as usable for every pod");
+        return Ok(PolicySetOptions { rbac: None });
+    }
+    let mut objects = Vec::new();
+    for input in &set.rbac {
+        let text = input.read_text()?;
+        let loaded = load_rbac(&text, &input.origin()).inspect_err(|e| {
+            for w in &e.warnings {
+                reporter.diag(w);
+            }
+        })?;
+        for w in &loaded.warnings {
+            reporter.diag(w);
+        }
+        objects.extend(loaded.objects);
+    }
+    let (perms, warnings) = UsePermissions::resolve(&objects);
+    for w in &warnings {
+        reporter.diag(w);
+    }
+    Ok(PolicySetOptions { rbac: Some(perms) })
 }
 
 /// An error whose fix is known: the message, and the hint printed below it.
@@ -198,6 +250,9 @@ pub fn hint_for(e: &anyhow::Error) -> String {
                 crate::convert::ConvertError::NameCollision { .. } => {
                     "rename one of the policies (metadata.name)".into()
                 }
+                crate::convert::ConvertError::Unsupported(_) => {
+                    "change the options shown in the message".into()
+                }
                 _ => "change the value shown in the policy (or the --images/--namespaces flags)"
                     .into(),
             };
@@ -229,13 +284,22 @@ pub fn run_convert(cfg: &ConvertConfig, reporter: &Reporter) -> Result<ExitCode>
     if matches!(cfg.input, Input::Stdin) && std::io::stdin().is_terminal() {
         reporter.diag("note: reading the policy from the terminal; end it with Ctrl-D");
     }
+    let mut options = cfg.options.clone();
+    if let Some(set) = &cfg.policy_set {
+        options.policy_set = Some(policy_set_options(set, &cfg.input, reporter)?);
+    }
     let text = cfg.input.read_text()?;
-    let loaded = load_policies(&text, &cfg.input.origin()).inspect_err(|e| {
+    let load = if cfg.policy_set.is_some() {
+        load_policy_set
+    } else {
+        load_policies
+    };
+    let loaded = load(&text, &cfg.input.origin()).inspect_err(|e| {
         for w in &e.warnings {
             reporter.diag(w);
         }
     })?;
-    let conversion = convert::convert(&loaded.policies, &cfg.options)?;
+    let conversion = convert::convert(&loaded.policies, &options)?;
     let warnings: Vec<&String> = loaded.warnings.iter().chain(&conversion.warnings).collect();
     for w in &warnings {
         reporter.diag(w);

@@ -108,6 +108,14 @@ pub struct PolicyArgs {
     /// Treat warnings as errors (exit 2).
     #[arg(long)]
     pub fail_on_warning: bool,
+    /// Judge pods against all policies of the input as one set: a pod violates the set when no
+    /// policy usable for it admits it (falco target: k8s_audit rules only).
+    #[arg(long)]
+    pub policy_set: bool,
+    /// Roles, ClusterRoles, RoleBindings and ClusterRoleBindings (as `kubectl get ... -o yaml`
+    /// prints them) deciding which policies are usable; repeatable; `-` reads stdin.
+    #[arg(long, value_name = "FILE|-", requires = "policy_set")]
+    pub rbac: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -219,7 +227,16 @@ impl PolicyArgs {
                 volumes: self.max_volumes.into(),
                 per_container: self.max_items.into(),
             },
+            // Filled by `app` from the files given (reading them is not clap's business).
+            policy_set: None,
         }
+    }
+
+    /// `--policy-set` and its `--rbac` inputs.
+    pub fn policy_set(&self) -> Option<app::PolicySetInputs> {
+        self.policy_set.then(|| app::PolicySetInputs {
+            rbac: self.rbac.iter().map(|p| input(p)).collect(),
+        })
     }
 }
 
@@ -272,6 +289,7 @@ pub fn main() -> ExitCode {
                 output: output(args.rules_path.as_deref()),
                 options: args.policy.options(args.source),
                 fail_on_warning: args.policy.fail_on_warning,
+                policy_set: args.policy.policy_set(),
             },
             &reporter,
         ),
@@ -286,6 +304,7 @@ pub fn main() -> ExitCode {
                     rules,
                     events: input(&args.events),
                     options: args.policy.options(SourceArg::All),
+                    policy_set: args.policy.policy_set(),
                     json: args.json,
                     rule_matching: match args.rule_matching {
                         RuleMatchingArg::First => RuleMatching::First,

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::app::{Input, Reporter};
+use crate::app::{policy_set_options, Input, PolicySetInputs, Reporter};
 use crate::check::{self, CheckOptions, RuleMatching};
 use crate::convert::{self, Options};
-use crate::psp::load_policies;
+use crate::psp::{load_policies, load_policy_set};
 
 /// Where the rules come from.
 pub enum RulesSource {
@@ -25,6 +25,8 @@ pub struct CheckConfig {
     pub events: Input,
     /// Target, mode, scope and bounds for the conversion (the target also for evaluation).
     pub options: Options,
+    /// `--policy-set`, with its `--rbac` inputs (only with `--psp-path`).
+    pub policy_set: Option<PolicySetInputs>,
     pub json: bool,
     pub rule_matching: RuleMatching,
 }
@@ -33,12 +35,27 @@ pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
     let target = cfg.options.target;
     let (text, origin) = match &cfg.rules {
         RulesSource::Psp(input) => {
+            let mut options = cfg.options.clone();
+            if let Some(set) = &cfg.policy_set {
+                if matches!(cfg.events, Input::Stdin) && set.rbac.iter().any(|i| matches!(i, Input::Stdin)) {
+                    return Err(crate::app::UserError {
+                        message: "stdin (`-`) given for both --events and --rbac".into(),
+                        hint: "read at most one of the inputs from stdin".into(),
+                    }
+                    .into());
+                }
+                options.policy_set = Some(policy_set_options(set, input, reporter)?);
+            }
             let psp_text = input.read_text()?;
-            let loaded = load_policies(&psp_text, &input.origin())?;
+            let loaded = if cfg.policy_set.is_some() {
+                load_policy_set(&psp_text, &input.origin())?
+            } else {
+                load_policies(&psp_text, &input.origin())?
+            };
             for w in &loaded.warnings {
                 reporter.diag(w);
             }
-            let conversion = convert::convert(&loaded.policies, &cfg.options)?;
+            let conversion = convert::convert(&loaded.policies, &options)?;
             for w in &conversion.warnings {
                 reporter.diag(w);
             }
@@ -46,6 +63,13 @@ pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
                 conversion.text,
                 format!("rules converted from {}", input.origin()),
             )
+        }
+        RulesSource::Rules(_) if cfg.policy_set.is_some() => {
+            return Err(crate::app::UserError {
+                message: "--policy-set needs --psp-path: a rules file given with --rules-path already holds its policy set".into(),
+                hint: "convert with `pspconv convert psp --policy-set ...` and check that file without --policy-set, or give --psp-path".into(),
+            }
+            .into())
         }
         RulesSource::Rules(input) => (input.read_text()?, input.origin()),
     };

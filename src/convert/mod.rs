@@ -17,6 +17,7 @@ mod host_pid;
 mod names_and_paths;
 mod naming;
 mod overflow;
+pub mod policy_set;
 mod preamble;
 mod privileged;
 mod read_only_root_filesystem;
@@ -96,6 +97,15 @@ pub struct Options {
     /// `--namespaces`: overrides the namespaces annotation of every policy.
     pub namespaces: Vec<String>,
     pub bounds: Bounds,
+    /// `--policy-set`: the policies form one set (SPEC §9).
+    pub policy_set: Option<PolicySetOptions>,
+}
+
+/// How a policy set decides which policies are usable for a pod.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySetOptions {
+    /// From `--rbac`; `None`: every policy is usable.
+    pub rbac: Option<crate::rbac::UsePermissions>,
 }
 
 /// A converted rules file and what the user should hear about it.
@@ -120,6 +130,8 @@ pub enum ConvertError {
         name: String,
         message: String,
     },
+    #[error("{0}")]
+    Unsupported(String),
     #[error("policies {first:?} ({first_doc}) and {second:?} ({second_doc}) both become rule prefix {prefix:?}; rename one")]
     NameCollision {
         first: String,
@@ -168,11 +180,49 @@ pub const GENERATORS: &[Generator] = &[
 pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, ConvertError> {
     let prefixes = naming::unique_prefixes(policies)?;
     let mut warnings = Vec::new();
+    let set_opts;
+    let opts = match &opts.policy_set {
+        None => opts,
+        Some(_) if opts.target == Target::Legacy => {
+            return Err(ConvertError::Unsupported(
+                "--policy-set is not supported for --target legacy: legacy Falco lacks the list operators the usability conditions need; use --target falco".into(),
+            ))
+        }
+        Some(_) if opts.sources == Sources::Syscall => {
+            return Err(ConvertError::Unsupported(
+                "--policy-set judges pod creations in K8s audit events; it has no syscall rules (use --source k8s_audit)".into(),
+            ))
+        }
+        Some(_) => {
+            if opts.sources == Sources::All {
+                warnings.push("note: --policy-set: only k8s_audit rules are written (a process cannot tell which policy admitted its pod)".to_string());
+            }
+            set_opts = Options {
+                sources: Sources::K8sAudit,
+                ..opts.clone()
+            };
+            &set_opts
+        }
+    };
+    let rbac = opts.policy_set.as_ref().and_then(|s| s.rbac.as_ref());
     let mut notes_seen = std::collections::HashSet::new();
     let mut needs = preamble::Needs::default();
     // Each policy's section is written as soon as it is built: memory holds one policy's
     // trees at a time, plus the text.
     let mut body = String::new();
+    let mut members = Vec::new();
+    if opts.policy_set.is_some() {
+        let file = RulesFile {
+            header: Vec::new(),
+            items: policy_set::guard_items(),
+        };
+        body.push('\n');
+        body.push_str(&emit(&file, opts.target).map_err(|e| ConvertError::Unsafe {
+            source_doc: String::new(),
+            name: String::new(),
+            message: e.to_string(),
+        })?);
+    }
     for (policy, prefix) in policies.iter().zip(prefixes) {
         let scope =
             scope_of(&policy.psp, &opts.images, &opts.namespaces).map_err(|(path, message)| {
@@ -196,13 +246,19 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
             section.extend((g.generate)(&ctx));
         }
         section.extend(overflow::rule(&ctx));
+        let mut roots = Vec::new();
+        if opts.policy_set.is_some() {
+            let rejects;
+            (section, roots, rejects) = policy_set::policy_section(&ctx, section, rbac);
+            members.push((policy.name.as_str(), ctx.prefix.clone(), rejects));
+        }
         for w in ctx.take_warnings() {
             // Notes about the target say the same for every policy: once is enough.
             if !w.starts_with("note:") || notes_seen.insert(w.clone()) {
                 warnings.push(w);
             }
         }
-        let section = preamble::finish_section(section, opts);
+        let section = preamble::finish_section(section, opts, &roots);
         needs.add(&section);
         let file = RulesFile {
             header: Vec::new(),
@@ -217,6 +273,29 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
         body.push_str(&text);
     }
     let names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
+    if opts.policy_set.is_some() {
+        let members: Vec<policy_set::SetMember> = members
+            .iter()
+            .map(|(name, prefix, rejects)| policy_set::SetMember {
+                name,
+                prefix,
+                rejects: *rejects,
+            })
+            .collect();
+        let items = policy_set::set_items(opts.mode.name(), &members, rbac);
+        needs.add(&items);
+        let file = RulesFile {
+            header: Vec::new(),
+            items,
+        };
+        let text = emit(&file, opts.target).map_err(|e| ConvertError::Unsafe {
+            source_doc: String::new(),
+            name: String::new(),
+            message: e.to_string(),
+        })?;
+        body.push('\n');
+        body.push_str(&text);
+    }
     let head = preamble::header(&names, opts, needs);
     let head = emit(&head, opts.target).map_err(|e| ConvertError::Unsafe {
         source_doc: String::new(),

@@ -158,14 +158,7 @@ fn legacy_macros(ctx: &Ctx) -> Vec<Item> {
 /// Macros for current Falco: only what rules use survives [`prune`].
 fn current_macros(ctx: &Ctx) -> Vec<Item> {
     let f = Field::new;
-    let mut ka = vec![
-        Expr::eq(f("ka.verb"), Value::Word("create")),
-        Expr::eq(f("ka.target.resource"), Value::Word("pods")),
-        Expr::not(Expr::exists(f("ka.target.subresource"))),
-        Expr::eq(f("ka.stage"), Value::Word("ResponseComplete")),
-        // A pod the API server refused never ran: only successful creations count.
-        Expr::cmp(f("ka.response.code"), Op::StartsWith, Value::Int(2)),
-    ];
+    let mut ka = pod_creation_guard();
     if !ctx.scope.namespaces.is_empty() {
         ka.push(Expr::list(
             f("ka.target.namespace"),
@@ -200,6 +193,19 @@ fn current_macros(ctx: &Ctx) -> Vec<Item> {
     }
     items.push(mac(ctx.name("container"), Expr::and(sys)));
     items
+}
+
+/// A successful pod creation (current Falco): the guard every K8s audit rule starts with.
+pub fn pod_creation_guard() -> Vec<Expr> {
+    let f = Field::new;
+    vec![
+        Expr::eq(f("ka.verb"), Value::Word("create")),
+        Expr::eq(f("ka.target.resource"), Value::Word("pods")),
+        Expr::not(Expr::exists(f("ka.target.subresource"))),
+        Expr::eq(f("ka.stage"), Value::Word("ResponseComplete")),
+        // A pod the API server refused never ran: only successful creations count.
+        Expr::cmp(f("ka.response.code"), Op::StartsWith, Value::Int(2)),
+    ]
 }
 
 /// Every container (init, regular, ephemeral) has a listed image repository. The plugin's
@@ -280,10 +286,11 @@ impl Needs {
 }
 
 /// One policy's items, ready to write: for current Falco without unused lists and macros
-/// (names are unique per policy, so a policy's rules use only its own).
-pub fn finish_section(items: Vec<Item>, opts: &Options) -> Vec<Item> {
+/// (names are unique per policy, so a policy's rules use only its own). `roots` are macros
+/// kept as if a rule used them (the policy-set rules come later, in their own section).
+pub fn finish_section(items: Vec<Item>, opts: &Options, roots: &[String]) -> Vec<Item> {
     if opts.target == Target::Falco {
-        prune(items)
+        prune(items, roots)
     } else {
         items
     }
@@ -311,6 +318,16 @@ pub fn header(names: &[&str], opts: &Options, needs: Needs) -> RulesFile {
         ),
         "Run Falco with `rule_matching: all` so that every violated property is reported.".into(),
     ];
+    if let Some(set) = &opts.policy_set {
+        header[2] = format!(
+            "Policy set: a pod violates the set when no usable policy admits it ({}).",
+            if set.rbac.is_some() {
+                "usable per the RBAC objects given with --rbac"
+            } else {
+                "RBAC not considered: every policy is usable"
+            }
+        );
+    }
     let mut items = Vec::new();
     match opts.target {
         Target::Legacy => items.push(Item::EngineVersion(EngineVersion::Int(5))),
@@ -396,7 +413,7 @@ fn plugin_requirements(needs: Needs, sources: Sources) -> Vec<PluginRequirement>
 }
 
 /// Drops lists and macros no rule uses (Falco warns about them), keeping comments and order.
-fn prune(items: Vec<Item>) -> Vec<Item> {
+fn prune(items: Vec<Item>, roots: &[String]) -> Vec<Item> {
     let macros: HashMap<&str, &Expr> = items
         .iter()
         .filter_map(|i| match i {
@@ -409,6 +426,10 @@ fn prune(items: Vec<Item>) -> Vec<Item> {
         .iter()
         .filter_map(|i| match i {
             Item::Rule(r) => Some(&r.condition),
+            Item::Macro { name, condition } if roots.contains(name) => {
+                used.insert(name.clone());
+                Some(condition)
+            }
             _ => None,
         })
         .collect();

@@ -11,6 +11,7 @@
 
 pub mod event;
 pub mod pod;
+pub mod policy_set;
 pub mod properties;
 
 use crate::convert::Mode;
@@ -19,6 +20,7 @@ use crate::psp::LoadedPolicy;
 
 pub use event::{EventVerdict, PodCreation};
 pub use pod::Pod;
+pub use policy_set::{SetVerdict, SetViolation};
 
 /// One violated property of one policy, for one pod.
 #[derive(Debug, Clone, PartialEq, Eq)]

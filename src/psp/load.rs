@@ -7,7 +7,7 @@
 
 use super::model::PodSecurityPolicy;
 use super::scope::check_annotations;
-use super::validate::spec_problems;
+use super::validate::{spec_problems, unbuildable_strategies};
 use crate::yaml::{DocOutcome, Seg, Select, Stream, TypedDoc, Value, YamlError};
 
 /// Inputs larger than this are refused rather than read into memory.
@@ -104,6 +104,11 @@ struct Loader<'a> {
     skipped: usize,
     located: usize,
     unknown: usize,
+    /// Policy-set mode: a policy whose strategies PSP could not build is skipped with a
+    /// warning, as admission skipped it, instead of refused.
+    skip_unbuildable: bool,
+    /// Policies skipped that way.
+    unbuildable: usize,
 }
 
 impl Loader<'_> {
@@ -290,6 +295,17 @@ impl Loader<'_> {
         if let Err(message) = check_name(&name) {
             return Err(self.error(place, "metadata.name", message, None));
         }
+        if self.skip_unbuildable {
+            if let Some((path, message)) = unbuildable_strategies(&psp.spec).into_iter().next() {
+                let full = place.full_path(&path);
+                let at = self.at(place, &full);
+                self.loaded.warnings.push(format!(
+                    "warning: {at}: policy {name:?} skipped: field `{full}`: {message}; PSP admission could not build this policy and ignored it"
+                ));
+                self.unbuildable += 1;
+                return Ok(());
+            }
+        }
         if let Some((path, message)) = spec_problems(&psp.spec).into_iter().next() {
             return Err(self.error(place, &path, format!("policy {name:?}: {message}"), None));
         }
@@ -337,6 +353,17 @@ impl From<YamlError> for Stop {
 
 /// Reads every PSP of `text`. `origin` names the input in messages (`psp.yaml`, `<stdin>`).
 pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
+    load(text, origin, false)
+}
+
+/// Reads the PSPs of a policy set (SPEC §9): like [`load_policies`], except that a policy whose
+/// strategies PSP could not build (`MustRunAs` without ranges, SELinux `MustRunAs` without
+/// options) is skipped with a warning, as the admission controller skipped it.
+pub fn load_policy_set(text: &str, origin: &str) -> Result<Loaded, LoadError> {
+    load(text, origin, true)
+}
+
+fn load(text: &str, origin: &str, skip_unbuildable: bool) -> Result<Loaded, LoadError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(LoadError {
             origin: origin.to_string(),
@@ -379,6 +406,8 @@ pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
         skipped: 0,
         located: 0,
         unknown: 0,
+        skip_unbuildable,
+        unbuildable: 0,
     };
     let walked = stream.for_each::<PodSecurityPolicy, _, _, Stop>(select, |doc| {
         loader.document(doc).map_err(Stop::Load)
@@ -405,14 +434,18 @@ pub fn load_policies(text: &str, origin: &str) -> Result<Loaded, LoadError> {
         ));
     }
     if loaded.policies.is_empty() {
+        let message = match loader.unbuildable {
+            0 => "no PodSecurityPolicy found in the input".to_string(),
+            n => format!("no PodSecurityPolicy left in the input: all {n} skipped as unbuildable"),
+        };
         return Err(LoadError {
             origin: origin.to_string(),
-            warnings: Vec::new(),
+            warnings: loaded.warnings,
             line: None,
             column: None,
             document: None,
             path: String::new(),
-            message: "no PodSecurityPolicy found in the input".into(),
+            message,
         });
     }
     Ok(loaded)

@@ -5,5 +5,5 @@ pub mod model;
 pub mod scope;
 pub mod validate;
 
-pub use load::{load_policies, LoadError, Loaded, LoadedPolicy};
+pub use load::{load_policies, load_policy_set, LoadError, Loaded, LoadedPolicy};
 pub use model::*;

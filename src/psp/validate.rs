@@ -68,8 +68,31 @@ fn check_range(min: i64, max: i64, limit: i64) -> Result<(), String> {
 }
 
 /// Checks that need the whole spec (a rule and its ranges), run after deserialization.
-/// Returns `(field path, message)` pairs.
+/// Returns `(field path, message)` pairs: the strategies PSP could not build first, then the
+/// other problems.
 pub fn spec_problems(spec: &super::PspSpec) -> Vec<(String, String)> {
+    let mut out = unbuildable_strategies(spec);
+    if let Some(paths) = &spec.allowed_host_paths {
+        for (i, p) in paths.iter().enumerate() {
+            if p.path_prefix.is_empty() {
+                out.push((
+                    format!("spec.allowedHostPaths[{i}].pathPrefix"),
+                    "pathPrefix must not be empty".into(),
+                ));
+            } else if p.path_prefix.split('/').any(|seg| seg == "..") {
+                out.push((
+                    format!("spec.allowedHostPaths[{i}].pathPrefix"),
+                    format!("pathPrefix {:?} must not contain '..'", p.path_prefix),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Strategies the PSP admission controller could not build (`MustRunAs`/`MayRunAs` without
+/// ranges, SELinux `MustRunAs` without options): it skipped such a policy as if absent.
+pub fn unbuildable_strategies(spec: &super::PspSpec) -> Vec<(String, String)> {
     use super::model::{GroupRule, RunAsUserRule, SeLinuxRule};
     let mut out = Vec::new();
     if let Some(s) = &spec.run_as_user {
@@ -101,21 +124,6 @@ pub fn spec_problems(spec: &super::PspSpec) -> Vec<(String, String)> {
                 "spec.seLinux.seLinuxOptions".into(),
                 "rule MustRunAs needs seLinuxOptions".into(),
             ));
-        }
-    }
-    if let Some(paths) = &spec.allowed_host_paths {
-        for (i, p) in paths.iter().enumerate() {
-            if p.path_prefix.is_empty() {
-                out.push((
-                    format!("spec.allowedHostPaths[{i}].pathPrefix"),
-                    "pathPrefix must not be empty".into(),
-                ));
-            } else if p.path_prefix.split('/').any(|seg| seg == "..") {
-                out.push((
-                    format!("spec.allowedHostPaths[{i}].pathPrefix"),
-                    format!("pathPrefix {:?} must not contain '..'", p.path_prefix),
-                ));
-            }
         }
     }
     out
