@@ -155,30 +155,38 @@ fn requester_among(subjects: &Subjects) -> Option<Expr> {
     (!any.is_empty()).then(|| Expr::or(any))
 }
 
-/// The pod's service account is among `subjects`, for a pod in `only_ns` when the grant holds
-/// in one namespace. The service account's user is `system:serviceaccount:<pod ns>:<name>`, its
-/// groups `system:serviceaccounts` and `system:serviceaccounts:<pod ns>`.
-fn service_account_among(subjects: &Subjects, only_ns: Option<&str>) -> Option<Expr> {
-    let in_ns = |ns: &str| only_ns.is_none_or(|o| o == ns);
+/// Whether an identity is among some subjects.
+enum Among {
+    Never,
+    /// For every pod creation (in the namespace at hand).
+    Always,
+    When(Expr),
+}
+
+/// The pod's service account is among `subjects`: cluster-wide (`only_ns: None`) or in one
+/// namespace, whose condition the caller already holds. The service account's user is
+/// `system:serviceaccount:<pod ns>:<name>`, its groups `system:serviceaccounts` and
+/// `system:serviceaccounts:<pod ns>`.
+fn service_account_among(subjects: &Subjects, only_ns: Option<&str>) -> Among {
     if subjects.groups.contains("system:serviceaccounts") {
-        // Every service account: any pod creation (in `only_ns`).
-        return Some(only_ns.map_or_else(|| Expr::macro_ref(GUARD_MACRO), namespace_is));
+        return Among::Always;
+    }
+    let whole_ns: Vec<&str> = subjects
+        .groups
+        .iter()
+        .filter_map(|g| g.strip_prefix("system:serviceaccounts:"))
+        .filter(|ns| only_ns.is_none_or(|o| o == *ns))
+        .collect();
+    if only_ns.is_some() && !whole_ns.is_empty() {
+        return Among::Always;
     }
     let mut by_ns: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    let mut whole_ns = Vec::new();
-    for g in &subjects.groups {
-        if let Some(ns) = g.strip_prefix("system:serviceaccounts:") {
-            if in_ns(ns) {
-                whole_ns.push(ns);
-            }
-        }
-    }
     for u in &subjects.users {
         if let Some((ns, name)) = u
             .strip_prefix("system:serviceaccount:")
             .and_then(|r| r.split_once(':'))
         {
-            if in_ns(ns) && !whole_ns.contains(&ns) {
+            if only_ns.is_none_or(|o| o == ns) && !whole_ns.contains(&ns) {
                 by_ns.entry(ns).or_default().push(name);
             }
         }
@@ -192,31 +200,39 @@ fn service_account_among(subjects: &Subjects, only_ns: Option<&str>) -> Option<E
         ));
     }
     for (ns, names) in by_ns {
-        any.push(Expr::and([
-            namespace_is(ns),
-            Expr::or(names.into_iter().map(service_account_is)),
-        ]));
+        let sa = Expr::or(names.into_iter().map(service_account_is));
+        any.push(match only_ns {
+            Some(_) => sa,
+            None => Expr::and([namespace_is(ns), sa]),
+        });
     }
-    (!any.is_empty()).then(|| Expr::or(any))
+    if any.is_empty() {
+        Among::Never
+    } else {
+        Among::When(Expr::or(any))
+    }
 }
 
-/// The requesting user or the pod's service account may use `policy` (SPEC §9).
+/// The requesting user or the pod's service account may use `policy` (SPEC §9). Members of
+/// `system:masters` may use everything.
 pub fn usable(rbac: &UsePermissions, policy: &str) -> Expr {
-    let grants = rbac.grants_for(policy);
-    let mut any = vec![Expr::list(
-        field("ka.user.groups"),
-        Op::Intersects,
-        vec![Value::Str(MASTERS_GROUP.into())],
-    )];
-    any.extend(requester_among(&grants.cluster));
-    any.extend(service_account_among(&grants.cluster, None));
+    let mut grants = rbac.grants_for(policy);
+    grants.cluster.groups.insert(MASTERS_GROUP.into());
+    let mut any: Vec<Expr> = requester_among(&grants.cluster).into_iter().collect();
+    match service_account_among(&grants.cluster, None) {
+        Among::Always => return Expr::macro_ref(GUARD_MACRO),
+        Among::When(e) => any.push(e),
+        Among::Never => {}
+    }
     for (ns, subjects) in &grants.namespaces {
-        let who: Vec<Expr> = requester_among(subjects)
-            .into_iter()
-            .chain(service_account_among(subjects, Some(ns)))
-            .collect();
-        if !who.is_empty() {
-            any.push(Expr::and([namespace_is(ns), Expr::or(who)]));
+        let who = match service_account_among(subjects, Some(ns)) {
+            Among::Always => None,
+            Among::When(e) => Some(Expr::or(requester_among(subjects).into_iter().chain([e]))),
+            Among::Never => requester_among(subjects),
+        };
+        match who {
+            None => any.push(namespace_is(ns)),
+            Some(who) => any.push(Expr::and([namespace_is(ns), who])),
         }
     }
     Expr::or(any)
