@@ -3,6 +3,9 @@
 //! legacy semantics) on a pod-create audit event, and asserts whether the property's rule fires
 //! in `admission`, `declared` and `strict` mode, for both targets.
 
+#[path = "common/native.rs"]
+mod native;
+
 use pspconv::check::{load, run, CheckOptions, RuleMatching};
 use pspconv::convert::{convert, Bounds, Mode, Options, Sources};
 use pspconv::psp::load_policies;
@@ -93,6 +96,15 @@ fn case(policy: &str, label: &str, spec: Value, expect: [bool; 3]) {
                 mode.name()
             );
         }
+    }
+    for (mode, want) in MODES.iter().zip(expect) {
+        let got = native::violated_by_event(policy, *mode, &event).contains(&label.to_string());
+        assert_eq!(
+            got,
+            want,
+            "native {label}: mode {}: pod {spec}",
+            mode.name()
+        );
     }
 }
 
@@ -505,10 +517,7 @@ fn fs_group() {
 /// for some properties; ours always have it.)
 #[test]
 fn falco_psp_suite_cases() {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/falco-psp-tests"
-    );
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/falco-psp-tests");
     let cases: &[(&str, &str, Option<&str>)] = &[
         ("host_network_ports", "host_network_ports", Some("PSP host_ports_100_200_only Violation (hostPorts)")),
         ("host_network_ports", "create_vanilla_nginx_deployment", None),

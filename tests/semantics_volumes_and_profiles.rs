@@ -3,6 +3,9 @@
 //! targets and every mode, its rules are run through `check` on pod-create events, and the test
 //! asserts which pods fire the property's rule.
 
+#[path = "common/native.rs"]
+mod native;
+
 use pspconv::check::{self, CheckOptions, RuleMatching};
 use pspconv::convert::{convert, Mode, Options};
 use pspconv::psp::load_policies;
@@ -173,6 +176,18 @@ fn assert_fires_with(psp: &str, label: &str, pods: &[Pod], val_subst: &[(&str, &
                 .map(|p| p.name.to_string())
                 .collect();
             assert_eq!(got, want, "{label}: target {target:?}, mode {mode:?}");
+        }
+    }
+    for (mode, letter) in MODES {
+        for p in pods {
+            let doc: Value = serde_yaml::from_str(&manifest(p)).unwrap();
+            let got = native::violated_by_pod(psp, mode, &doc).contains(&label.to_string());
+            assert_eq!(
+                got,
+                p.fires.contains(letter),
+                "native {label}: {}, mode {mode:?}",
+                p.name
+            );
         }
     }
 }
@@ -840,10 +855,7 @@ const MINE: [&str; 11] = [
 /// policy without `volumes`), as Falco's harness, which only counts the expected rules, allows.
 #[test]
 fn falco_psp_suite() {
-    const DIR: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/falco-psp-tests"
-    );
+    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/falco-psp-tests");
     let matrix: serde_yaml::Value = serde_yaml::from_str(
         &std::fs::read_to_string(format!("{DIR}/falco_tests_psp.yaml")).unwrap(),
     )
