@@ -10,7 +10,7 @@ use pspconv::check;
 use pspconv::convert::{convert, Mode, Options, PolicySetOptions, Sources};
 use pspconv::evaluate::{PolicyEvaluator, SetVerdict, SetViolation};
 use pspconv::psp::load_policy_set;
-use pspconv::rbac::{load_rbac, PodRequest, UsePermissions};
+use pspconv::rbac::{load_rbac, UsePermissions};
 use pspconv::Target;
 
 const PSP: &str = include_str!("data/cluster/psp.yaml");
@@ -109,29 +109,6 @@ fn falco_target_fires_the_set_rule_exactly_when_no_usable_policy_admits() {
     }
 }
 
-/// The request of an event as PSP admission authorizes it.
-fn request_of(event: &serde_json::Value) -> (String, String, Vec<String>, Option<String>) {
-    let groups = event["user"]["groups"]
-        .as_array()
-        .map(|g| {
-            g.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    (
-        event["objectRef"]["namespace"]
-            .as_str()
-            .unwrap()
-            .to_string(),
-        event["user"]["username"].as_str().unwrap().to_string(),
-        groups,
-        event["requestObject"]["spec"]["serviceAccountName"]
-            .as_str()
-            .map(str::to_string),
-    )
-}
-
 #[test]
 fn native_evaluator_gives_the_same_set_verdicts_with_reasons() {
     let perms = rbac();
@@ -143,14 +120,7 @@ fn native_evaluator_gives_the_same_set_verdicts_with_reasons() {
             let verdict = evaluator
                 .evaluate_event(line.as_bytes())
                 .unwrap_or_else(|| panic!("{id} is an evaluated pod creation"));
-            let event: serde_json::Value = serde_json::from_str(line).unwrap();
-            let (ns, user, groups, sa) = request_of(&event);
-            let request = PodRequest {
-                namespace: &ns,
-                user: &user,
-                groups: &groups,
-                service_account: sa.as_deref(),
-            };
+            let request = verdict.creation.request();
             let set = SetVerdict::judge(&names, &verdict.per_policy, &request, Some(&perms));
             let usable: Vec<&str> = set.usable.iter().map(|&i| names[i]).collect();
             let got = match set.violation() {

@@ -6,8 +6,20 @@
 //! Usability comes from RBAC ([`UsePermissions`]); without RBAC every policy is usable and the
 //! caller says once that RBAC is not considered.
 
-use super::PolicyVerdict;
+use super::{PodCreation, PolicyVerdict};
 use crate::rbac::{PodRequest, UsePermissions};
+
+impl PodCreation {
+    /// Who asked for this pod and its service account, as PSP admission authorized them.
+    pub fn request(&self) -> PodRequest<'_> {
+        PodRequest {
+            namespace: &self.namespace,
+            user: &self.user,
+            groups: &self.groups,
+            service_account: Some(self.service_account()),
+        }
+    }
+}
 
 /// Why a pod violates the set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
