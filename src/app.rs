@@ -121,11 +121,18 @@ pub fn policy_set_options(
     let mut objects = Vec::new();
     for input in &set.rbac {
         let text = input.read_text()?;
-        let loaded = load_rbac(&text, &input.origin()).inspect_err(|e| {
-            for w in &e.warnings {
-                reporter.diag(w);
-            }
-        })?;
+        let loaded = load_rbac(&text, &input.origin())
+            .inspect_err(|e| {
+                for w in &e.warnings {
+                    reporter.diag(w);
+                }
+            })
+            .map_err(|e| {
+                user_error(
+                    e.to_string(),
+                    "fix the RBAC input at the position or field shown (Roles, ClusterRoles, RoleBindings, ClusterRoleBindings as `kubectl get ... -o yaml` prints them)",
+                )
+            })?;
         for w in &loaded.warnings {
             reporter.diag(w);
         }
