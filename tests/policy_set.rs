@@ -193,3 +193,50 @@ fn set_rules_start_with_the_pod_creation_guard_and_quote_values() {
     // Syscall rules are not part of a set.
     assert!(!text.contains("System Activity"));
 }
+
+#[test]
+fn larger_sets_get_one_rule_naming_the_set() {
+    // Three more policies nobody is bound to: usable only by system:masters.
+    let mut psp = PSP.to_string();
+    for extra in ["spare-a", "spare-b", "spare-c"] {
+        psp.push_str(&format!(
+            "---\napiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {{name: {extra}}}\nspec:\n  privileged: false\n"
+        ));
+    }
+    let loaded = load_policy_set(&psp, "psp.yaml").unwrap();
+    assert_eq!(loaded.policies.len(), 6);
+    for mode in common::MODES {
+        let opts = Options {
+            target: Target::Falco,
+            mode,
+            sources: Sources::K8sAudit,
+            policy_set: Some(PolicySetOptions { rbac: Some(rbac()) }),
+            ..Options::default()
+        };
+        let rules = common::load(
+            &convert(&loaded.policies, &opts).unwrap().text,
+            Target::Falco,
+        );
+        assert_eq!(
+            rules_names(&rules),
+            [
+                "PSP set Violation (no usable policy) K8s Audit",
+                "PSP set Violation K8s Audit"
+            ]
+        );
+        for (id, line) in event_lines() {
+            let fired = common::fired_on(&rules, Target::Falco, &format!("{line}\n"));
+            let want: Vec<String> = expected(&id)
+                .map(|r| {
+                    if r.contains("no usable policy") {
+                        r.to_string()
+                    } else {
+                        "PSP set Violation K8s Audit".to_string()
+                    }
+                })
+                .into_iter()
+                .collect();
+            assert_eq!(fired, want, "{id} in {} mode", mode.name());
+        }
+    }
+}
