@@ -3,6 +3,7 @@
 //! ClusterRoleBindings as `kubectl get ... -o yaml` prints them; [`grants`] resolves them once
 //! into per-policy sets of users and groups, cluster-wide or per namespace.
 
+mod aggregation;
 pub mod grants;
 pub mod load;
 pub mod model;
