@@ -240,3 +240,31 @@ fn larger_sets_get_one_rule_naming_the_set() {
         }
     }
 }
+
+#[test]
+fn subject_names_are_values_not_condition_text() {
+    let evil = r#"evil") or (ka.verb=create"#;
+    let extra = format!(
+        "kind: ClusterRoleBinding\napiVersion: rbac.authorization.k8s.io/v1\nmetadata: {{name: odd}}\nroleRef: {{kind: ClusterRole, name: psp:restricted}}\nsubjects:\n- {{kind: User, name: '{evil}'}}\n- {{kind: Group, name: \"line\\nbreak\"}}\n"
+    );
+    let mut objects = load_rbac(RBAC, "rbac.yaml").unwrap().objects;
+    objects.extend(load_rbac(&extra, "odd.yaml").unwrap().objects);
+    let (perms, warnings) = UsePermissions::resolve(&objects);
+    assert!(
+        warnings.iter().any(|w| w.contains("control characters")),
+        "{warnings:?}"
+    );
+    let rules = common::load(&set_rules(Mode::Strict, Some(perms)), Target::Falco);
+    let pod = serde_json::json!({"containers": [{"name": "a", "image": "nginx",
+        "securityContext": {"privileged": true}}]});
+    for (user, want) in [
+        (evil, "PSP set Violation (usable: restricted) K8s Audit"),
+        ("mallory", "PSP set Violation (no usable policy) K8s Audit"),
+    ] {
+        let mut event: serde_json::Value =
+            serde_json::from_str(&common::pod_event(pod.clone(), serde_json::json!({}))).unwrap();
+        event["user"] = serde_json::json!({"username": user});
+        let fired = common::fired_on(&rules, Target::Falco, &format!("{event}\n"));
+        assert_eq!(fired, [want], "{user}");
+    }
+}

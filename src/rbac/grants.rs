@@ -193,6 +193,17 @@ impl UsePermissions {
             };
             let mut subjects = Subjects::default();
             for s in &o.object.subjects {
+                if s.name.chars().any(char::is_control) {
+                    // No authenticator issues such a name, and no Falco condition can hold it.
+                    warn(
+                        o,
+                        format!(
+                            "subject name {:?} contains control characters; ignored",
+                            s.name
+                        ),
+                    );
+                    continue;
+                }
                 match s.kind.as_str() {
                     "User" => {
                         subjects.users.insert(s.name.clone());
