@@ -9,7 +9,6 @@ use anyhow::{Context, Result};
 use crate::convert::{self, Options, PolicySetOptions, GENERATORS};
 use crate::output::{write_atomic, write_stdout};
 use crate::psp::{load_policies, load_policy_set};
-use crate::rbac::{load_rbac, UsePermissions};
 
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -118,27 +117,22 @@ pub fn policy_set_options(
         reporter.diag("note: --policy-set without --rbac: RBAC is not considered, every policy of the set counts as usable for every pod");
         return Ok(PolicySetOptions { rbac: None });
     }
-    let mut objects = Vec::new();
+    let mut texts = Vec::new();
     for input in &set.rbac {
-        let text = input.read_text()?;
-        let loaded = load_rbac(&text, &input.origin())
-            .inspect_err(|e| {
+        texts.push((input.read_text()?, input.origin()));
+    }
+    let (perms, warnings) =
+        crate::rbac::resolve_inputs(texts.iter().map(|(t, o)| (t.as_str(), o.as_str()))).map_err(
+            |e| {
                 for w in &e.warnings {
                     reporter.diag(w);
                 }
-            })
-            .map_err(|e| {
                 user_error(
                     e.to_string(),
                     "fix the RBAC input at the position or field shown (Roles, ClusterRoles, RoleBindings, ClusterRoleBindings as `kubectl get ... -o yaml` prints them)",
                 )
-            })?;
-        for w in &loaded.warnings {
-            reporter.diag(w);
-        }
-        objects.extend(loaded.objects);
-    }
-    let (perms, warnings) = UsePermissions::resolve(&objects);
+            },
+        )?;
     for w in &warnings {
         reporter.diag(w);
     }

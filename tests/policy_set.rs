@@ -8,7 +8,7 @@ mod common;
 
 use pspconv::check;
 use pspconv::convert::{convert, Mode, Options, PolicySetOptions, Sources};
-use pspconv::evaluate::{PolicyEvaluator, SetVerdict, SetViolation};
+use pspconv::evaluate::{PolicyEvaluator, PolicySet, SetViolation};
 use pspconv::psp::load_policy_set;
 use pspconv::rbac::{load_rbac, UsePermissions};
 use pspconv::Target;
@@ -115,14 +115,13 @@ fn native_evaluator_gives_the_same_set_verdicts_with_reasons() {
     let loaded = load_policy_set(PSP, "psp.yaml").unwrap();
     for mode in common::MODES {
         let evaluator = PolicyEvaluator::new(&loaded.policies, mode, &[], &[]).unwrap();
-        let names: Vec<&str> = evaluator.policies.iter().map(|p| p.name.as_str()).collect();
+        let policy_set = PolicySet::new(&evaluator, Some(perms.clone()));
         for (id, line) in event_lines() {
             let verdict = evaluator
                 .evaluate_event(line.as_bytes())
                 .unwrap_or_else(|| panic!("{id} is an evaluated pod creation"));
-            let request = verdict.creation.request();
-            let set = SetVerdict::judge(&names, &verdict.per_policy, &request, Some(&perms));
-            let usable: Vec<&str> = set.usable.iter().map(|&i| names[i]).collect();
+            let set = policy_set.judge(&verdict);
+            let usable: Vec<&str> = policy_set.names_of(&set.usable).collect();
             let got = match set.violation() {
                 None => None,
                 Some(SetViolation::NoUsablePolicy) => {
@@ -139,7 +138,7 @@ fn native_evaluator_gives_the_same_set_verdicts_with_reasons() {
                 "{id} in {} mode",
                 mode.name()
             );
-            let reason = set.reason(&names, &verdict.per_policy, &request);
+            let reason = policy_set.reason(&set, &verdict);
             if id == "team-user-host-path" {
                 // Every usable policy, with the properties that reject the pod and why.
                 assert!(

@@ -23,7 +23,7 @@ use crate::psp::LoadedPolicy;
 
 pub use event::{pod_creation, EventVerdict, PodCreation};
 pub use pod::Pod;
-pub use policy_set::{SetVerdict, SetViolation};
+pub use policy_set::{PolicySet, SetVerdict, SetViolation};
 pub use properties::{AppArmorAllowed, SeccompAllowed};
 
 /// One violated property of one policy, for one pod.

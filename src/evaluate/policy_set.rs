@@ -6,8 +6,54 @@
 //! Usability comes from RBAC ([`UsePermissions`]); without RBAC every policy is usable and the
 //! caller says once that RBAC is not considered.
 
-use super::{PodCreation, PolicyVerdict};
+use super::{EventVerdict, PodCreation, PolicyEvaluator, PolicyVerdict};
 use crate::rbac::{PodRequest, UsePermissions};
+
+/// The policies of an evaluator judged as one set, with the RBAC that makes them usable
+/// (`None`: every policy is usable).
+#[derive(Debug, Clone)]
+pub struct PolicySet {
+    /// Policy names, in the evaluator's order.
+    pub names: Vec<String>,
+    pub rbac: Option<UsePermissions>,
+}
+
+impl PolicySet {
+    pub fn new(evaluator: &PolicyEvaluator, rbac: Option<UsePermissions>) -> Self {
+        PolicySet {
+            names: evaluator.policies.iter().map(|p| p.name.clone()).collect(),
+            rbac,
+        }
+    }
+
+    fn name_refs(&self) -> Vec<&str> {
+        self.names.iter().map(String::as_str).collect()
+    }
+
+    /// The set's verdict on an evaluated pod creation.
+    pub fn judge(&self, verdict: &EventVerdict) -> SetVerdict {
+        SetVerdict::judge(
+            &self.name_refs(),
+            &verdict.per_policy,
+            &verdict.creation.request(),
+            self.rbac.as_ref(),
+        )
+    }
+
+    /// The alert text for `set` (see [`SetVerdict::reason`]).
+    pub fn reason(&self, set: &SetVerdict, verdict: &EventVerdict) -> String {
+        set.reason(
+            &self.name_refs(),
+            &verdict.per_policy,
+            &verdict.creation.request(),
+        )
+    }
+
+    /// The names of the policies at `indexes`.
+    pub fn names_of<'a>(&'a self, indexes: &'a [usize]) -> impl Iterator<Item = &'a str> + 'a {
+        indexes.iter().map(|&i| self.names[i].as_str())
+    }
+}
 
 impl PodCreation {
     /// Who asked for this pod and its service account, as PSP admission authorized them.

@@ -14,5 +14,23 @@ pub use grants::{
 };
 pub use load::{load_rbac, LoadedRbac, LoadedRbacObject};
 
+/// Reads and resolves several RBAC inputs (`(text, origin)` pairs, e.g. one per `--rbac` file
+/// or per file of the plugin's `rbac` setting): who may use which policy, and every note and
+/// warning (skipped kinds, bindings to missing roles...).
+pub fn resolve_inputs<'a>(
+    inputs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(UsePermissions, Vec<String>), crate::psp::LoadError> {
+    let mut objects = Vec::new();
+    let mut warnings = Vec::new();
+    for (text, origin) in inputs {
+        let loaded = load_rbac(text, origin)?;
+        warnings.extend(loaded.warnings);
+        objects.extend(loaded.objects);
+    }
+    let (perms, more) = UsePermissions::resolve(&objects);
+    warnings.extend(more);
+    Ok((perms, warnings))
+}
+
 #[cfg(test)]
 mod tests;
