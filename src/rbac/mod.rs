@@ -17,6 +17,8 @@ pub use load::{load_rbac, LoadedRbac, LoadedRbacObject};
 /// Reads and resolves several RBAC inputs (`(text, origin)` pairs, e.g. one per `--rbac` file
 /// or per file of the plugin's `rbac` setting): who may use which policy, and every note and
 /// warning (skipped kinds, bindings to missing roles...).
+// A load error is made once per run; its size does not matter.
+#[allow(clippy::result_large_err)]
 pub fn resolve_inputs<'a>(
     inputs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<(UsePermissions, Vec<String>), crate::psp::LoadError> {
