@@ -20,6 +20,7 @@ Examples:
   pspconv convert psp --psp-path psp.yaml | falco -r /dev/stdin
   kubectl get psp -o yaml | pspconv convert psp --psp-path - --mode admission
   pspconv convert psp --psp-path psp.yaml --target legacy --mode declared
+  pspconv convert psp --psp-path psp.yaml --policy-set --rbac rbac.yaml --rules-path set_rules.yaml
   pspconv explain readOnlyRootFilesystem";
 
 #[derive(Parser, Debug)]
@@ -137,6 +138,7 @@ const CHECK_EXAMPLES: &str = "\
 Examples:
   pspconv check --psp-path psp.yaml --events audit.log
   pspconv check --psp-path psp.yaml --events pod.yaml --mode admission
+  pspconv check --psp-path psp.yaml --policy-set --rbac rbac.yaml --events audit.log
   pspconv check --rules-path psp_rules.yaml --events - --json < audit.jsonl";
 
 #[derive(Args, Debug)]

@@ -141,7 +141,17 @@ impl UsePermissions {
         for o in objects {
             let kind = o.object.kind.as_deref().unwrap_or("");
             let binding_ns = match kind {
-                "RoleBinding" => Some(namespace_of(&o.object)),
+                "RoleBinding" => {
+                    if o.object
+                        .metadata
+                        .namespace
+                        .as_deref()
+                        .is_none_or(str::is_empty)
+                    {
+                        warn(o, "no metadata.namespace; taken as \"default\"".into());
+                    }
+                    Some(namespace_of(&o.object))
+                }
                 "ClusterRoleBinding" => None,
                 _ => continue,
             };
