@@ -440,7 +440,12 @@ fn load(text: &str, origin: &str, skip_unbuildable: bool) -> Result<Loaded, Load
         };
         return Err(LoadError {
             origin: origin.to_string(),
-            warnings: loaded.warnings,
+            // The skip warnings say which policies went and why.
+            warnings: if loader.unbuildable > 0 {
+                loaded.warnings
+            } else {
+                Vec::new()
+            },
             line: None,
             column: None,
             document: None,
