@@ -3,7 +3,7 @@
 //! `spec.allowedCSIDrivers` (non-empty), in every mode: an inline `csi` volume whose driver is
 //! not listed (exact names). An empty or absent list allows every driver.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "allowedCSIDrivers",
@@ -11,7 +11,7 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, _: Question, out: &mut Offenders) {
     let Some(allowed) = s.spec.allowed_csi_drivers.as_deref() else {
         return;
     };
@@ -21,7 +21,7 @@ fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
     for (i, v) in s.pod.spec.volumes.iter().enumerate() {
         if let Some(d) = &v.csi_driver {
             if !allowed.iter().any(|a| &a.name == d) {
-                out.push(format!(
+                out.add(format_args!(
                     "volume {:?} (volumes[{i}]) uses CSI driver {d:?}",
                     v.name
                 ));

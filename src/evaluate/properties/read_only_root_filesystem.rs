@@ -4,7 +4,7 @@
 //! `readOnlyRootFilesystem: false` (PSP turned unset into `true`). `declared`: a container not
 //! setting it to `true`.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "readOnlyRootFilesystem",
@@ -12,15 +12,15 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     if s.spec.read_only_root_filesystem != Some(true) {
         return;
     }
-    for c in s.pod.all_containers() {
+    for c in &s.view.containers {
         match (c.container.security().read_only_root_filesystem, q) {
-            (Some(false), _) => out.push(format!("{c} sets readOnlyRootFilesystem: false")),
-            (None, Question::Declared) => {
-                out.push(format!("{c} leaves readOnlyRootFilesystem unset"))
+            (Some(false), _) => out.add(format_args!("{c} sets readOnlyRootFilesystem: false")),
+            (None, _) if q.declared() => {
+                out.add(format_args!("{c} leaves readOnlyRootFilesystem unset"))
             }
             _ => {}
         }
