@@ -232,3 +232,42 @@ pub fn evaluate_view(
         violations,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_name_three_offenders_and_count_the_rest() {
+        let mut o = Offenders::default();
+        for i in 0..5 {
+            o.add(format_args!("volume {i}"));
+        }
+        assert_eq!(o.reason(), "volume 0; volume 1; volume 2; and 2 more");
+        o.clear();
+        assert!(o.is_empty());
+        o.add(format_args!("only"));
+        assert_eq!(o.reason(), "only");
+    }
+
+    #[test]
+    fn an_absent_list_is_what_admission_made_of_it_and_unchecked_when_only_declared() {
+        let absent: Option<Vec<u8>> = None;
+        let empty: &[u8] = &[];
+        assert_eq!(Question::ADMISSION.stated(&absent, empty), Some(empty));
+        assert_eq!(Question::STRICT.stated(&absent, empty), Some(empty));
+        assert_eq!(Question::DECLARED.stated(&absent, empty), None);
+        let stated = Some(vec![1u8]);
+        assert_eq!(Question::DECLARED.stated(&stated, empty), Some(&[1u8][..]));
+    }
+
+    #[test]
+    fn checks_follow_the_generator_table() {
+        let generators: Vec<&str> = crate::convert::GENERATORS
+            .iter()
+            .map(|g| g.property)
+            .collect();
+        let checks: Vec<&str> = CHECKS.iter().map(|c| c.property).collect();
+        assert_eq!(checks, generators);
+    }
+}
