@@ -13,8 +13,7 @@
 use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::psp::PodSecurityPolicy;
 
-pub const ALLOWED_KEY: &str = "apparmor.security.beta.kubernetes.io/allowedProfileNames";
-pub const DEFAULT_KEY: &str = "apparmor.security.beta.kubernetes.io/defaultProfileName";
+use crate::psp::annotations::{APPARMOR_ALLOWED, APPARMOR_DEFAULT};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "apparmor",
@@ -36,9 +35,9 @@ impl AppArmorAllowed {
         let ann = &psp.metadata.annotations;
         AppArmorAllowed {
             allowed: ann
-                .get(ALLOWED_KEY)
+                .get(APPARMOR_ALLOWED)
                 .map(|raw| raw.split(',').map(str::to_owned).collect()),
-            default: ann.get(DEFAULT_KEY).filter(|d| !d.is_empty()).cloned(),
+            default: ann.get(APPARMOR_DEFAULT).filter(|d| !d.is_empty()).cloned(),
         }
     }
 }

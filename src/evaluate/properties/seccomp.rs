@@ -14,8 +14,7 @@
 use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::psp::PodSecurityPolicy;
 
-pub const ALLOWED_KEY: &str = "seccomp.security.alpha.kubernetes.io/allowedProfileNames";
-pub const DEFAULT_KEY: &str = "seccomp.security.alpha.kubernetes.io/defaultProfileName";
+use crate::psp::annotations::{SECCOMP_ALLOWED, SECCOMP_DEFAULT};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "seccomp",
@@ -35,11 +34,11 @@ pub struct SeccompAllowed {
 impl SeccompAllowed {
     pub fn of(psp: &PodSecurityPolicy) -> Self {
         let ann = &psp.metadata.annotations;
-        let allowed = ann.get(ALLOWED_KEY).map(|raw| {
+        let allowed = ann.get(SECCOMP_ALLOWED).map(|raw| {
             let items: Vec<String> = raw.split(',').map(str::to_owned).collect();
             (!items.iter().any(|i| i == "*")).then_some(items)
         });
-        let default = ann.get(DEFAULT_KEY).filter(|d| !d.is_empty()).cloned();
+        let default = ann.get(SECCOMP_DEFAULT).filter(|d| !d.is_empty()).cloned();
         SeccompAllowed { allowed, default }
     }
 
