@@ -5,7 +5,7 @@
 //! not setting it to `false` (unset means `true` in Kubernetes). Absent in the policy, PSP
 //! defaulted it to `true`: nothing to check. `defaultAllowPrivilegeEscalation` never fires.
 
-use super::{Offenders, PropertyCheck, Question, Subject};
+use super::{required_flag, Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "allowPrivilegeEscalation",
@@ -14,16 +14,9 @@ pub const CHECK: PropertyCheck = PropertyCheck {
 };
 
 fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
-    if s.spec.allow_privilege_escalation != Some(false) {
-        return;
-    }
-    for c in &s.view.containers {
-        match (c.container.security().allow_privilege_escalation, q) {
-            (Some(true), _) => out.add(format_args!("{c} sets allowPrivilegeEscalation: true")),
-            (None, _) if q.declared() => {
-                out.add(format_args!("{c} leaves allowPrivilegeEscalation unset"))
-            }
-            _ => {}
-        }
+    if s.spec.allow_privilege_escalation == Some(false) {
+        required_flag::check(s, q, out, "allowPrivilegeEscalation", false, |sc| {
+            sc.allow_privilege_escalation
+        });
     }
 }
