@@ -84,9 +84,10 @@ pub enum ConvertWhat {
 
 #[derive(Args, Debug, Clone)]
 pub struct PolicyArgs {
-    /// Target Falco: current (plugins) or legacy (0.18-0.31, built-in K8s audit).
-    #[arg(long, value_enum, default_value_t = TargetArg::Falco)]
-    pub target: TargetArg,
+    /// Target Falco: current (plugins) or legacy (0.18-0.31, built-in K8s audit) [default: falco;
+    /// `check --rules-path`: the target the file was written for].
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
     /// admission: what PSP admission rejected; declared: what the pod states; strict: either.
     #[arg(long, value_enum, default_value_t = ModeArg::Strict)]
     pub mode: ModeArg,
@@ -188,7 +189,7 @@ pub enum SourceArg {
 impl PolicyArgs {
     pub fn options(&self, source: SourceArg) -> Options {
         Options {
-            target: match self.target {
+            target: match self.target.unwrap_or(TargetArg::Falco) {
                 TargetArg::Falco => Target::Falco,
                 TargetArg::Legacy => Target::Legacy,
             },
@@ -286,6 +287,7 @@ pub fn main() -> ExitCode {
                     rules,
                     events: input(&args.events),
                     options: args.policy.options(SourceArg::All),
+                    target_given: args.policy.target.is_some(),
                     json: args.json,
                     rule_matching: match args.rule_matching {
                         RuleMatchingArg::First => RuleMatching::First,

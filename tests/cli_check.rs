@@ -148,8 +148,8 @@ fn an_existing_rules_file_can_be_checked() {
         None,
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    // The same legacy file read as current Falco: `<NA>` idioms are warned about, like Falco does.
-    let modern = pspconv(
+    // Without --target, the file's own declaration decides, and stderr says so.
+    let inferred = pspconv(
         &[
             "check",
             "--rules-path",
@@ -159,10 +159,36 @@ fn an_existing_rules_file_can_be_checked() {
         ],
         None,
     );
-    assert!(
-        text(&modern.stderr).contains("warning"),
+    assert_eq!(
+        inferred.status.code(),
+        Some(1),
         "{}",
-        text(&modern.stderr)
+        text(&inferred.stderr)
+    );
+    assert_eq!(text(&inferred.stdout), text(&out.stdout));
+    let stderr = text(&inferred.stderr);
+    assert!(
+        stderr.contains("evaluating as target legacy, inferred from required_engine_version: 5"),
+        "{stderr}"
+    );
+    // An explicit --target that contradicts the file is honoured, with a warning.
+    let modern = pspconv(
+        &[
+            "check",
+            "--rules-path",
+            rules.to_str().unwrap(),
+            "--target",
+            "falco",
+            "--events",
+            &suite("trace_files/psp/privileged.json"),
+        ],
+        None,
+    );
+    let stderr = text(&modern.stderr);
+    assert!(
+        stderr.contains("warning: ")
+            && stderr.contains("--target falco contradicts the file, written for legacy"),
+        "{stderr}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
