@@ -150,8 +150,9 @@ fn push_flow_seq(out: &mut String, items: &[String]) {
         if i > 0 {
             out.push_str(", ");
         }
-        // Plain when unambiguous inside a flow sequence, else double-quoted.
-        if is_plain_safe(s) && !s.contains([',', '[', ']', '{', '}']) {
+        // Plain when unambiguous inside a flow sequence, else double-quoted (libyaml refuses a
+        // plain `:` followed by `?` or a flow indicator there).
+        if is_plain_safe(s) && !s.contains([',', '[', ']', '{', '}']) && !s.contains(":?") {
             out.push_str(s);
         } else {
             push_double_quoted(out, s);
