@@ -210,6 +210,14 @@ fn push_identifier(out: &mut String, name: &str) -> Result<(), UnsafeValue> {
     }
 }
 
+/// A pspconv constant between the seed's quotes: no escape needed, none possible.
+pub fn push_seed_quoted(out: &mut String, s: &str, q: char) {
+    debug_assert!(matches!(q, '"' | '\'') && !s.contains(['"', '\'', '\\']));
+    out.push(q);
+    out.push_str(s);
+    out.push(q);
+}
+
 fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), UnsafeValue> {
     match value {
         Value::FieldRef(field) => {
@@ -218,6 +226,7 @@ fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), Un
             out.push(')');
         }
         Value::Word(w) => out.push_str(w),
+        Value::SeedQuoted(s, q) => push_seed_quoted(out, s, *q),
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
