@@ -16,11 +16,15 @@ use crate::Target;
 
 const EXAMPLES: &str = "\
 Examples:
-  pspconv convert psp --psp-path psp.yaml --rules-path psp_rules.yaml
-  pspconv convert psp --psp-path psp.yaml | falco -r /dev/stdin
-  kubectl get psp -o yaml | pspconv convert psp --psp-path - --mode admission
-  pspconv convert psp --psp-path psp.yaml --target legacy --mode declared
-  pspconv explain readOnlyRootFilesystem";
+  pspconv convert psp --psp-path psp.yaml --rules-path /etc/falco/rules.d/psp.yaml
+  kubectl get psp -o yaml | pspconv convert psp --psp-path - --rules-path psp_rules.yaml
+  pspconv convert psp --psp-path psp.yaml --target legacy --mode declared | less
+  pspconv convert psp --psp-path psp.yaml | pspconv check --rules-path - --events audit.log
+  pspconv explain readOnlyRootFilesystem
+
+Hand Falco a file or its rules.d folder, never a pipe: Falco skips a rules path that is not a
+regular file (-r /dev/stdin, -r <(...)) without a word. --rules-path replaces the file at once,
+so a file Falco watches is never seen half-written.";
 
 #[derive(Parser, Debug)]
 #[command(
