@@ -59,11 +59,15 @@ pub fn detect_target(text: &str) -> Option<DetectedTarget> {
     decide(signals)
 }
 
-/// The strongest signal's target, with every signal that agrees with it as the evidence.
+/// The strongest signal's target, with the signals of that strength as the evidence.
 fn decide(signals: Vec<Signal>) -> Option<DetectedTarget> {
-    let strongest = signals.iter().max_by_key(|s| s.strength)?.target;
+    let top = signals.iter().max_by_key(|s| s.strength)?;
+    let (strongest, strength) = (top.target, top.strength);
     let mut says: Vec<String> = Vec::new();
-    for s in signals.into_iter().filter(|s| s.target == strongest) {
+    for s in signals
+        .into_iter()
+        .filter(|s| s.target == strongest && s.strength == strength)
+    {
         if !says.contains(&s.says) {
             says.push(s.says);
         }
@@ -201,7 +205,10 @@ mod tests {
             evidence.contains("required_engine_version: 5"),
             "{evidence}"
         );
-        assert!(evidence.contains("jevt.*"), "{evidence}");
+        assert!(
+            !evidence.contains("jevt.*"),
+            "only the strongest evidence: {evidence}"
+        );
     }
 
     #[test]
