@@ -1,33 +1,12 @@
 //! `pspconv check` as a whole binary: exit codes (0 nothing fired, 1 alerts, 2 bad input),
 //! inputs (audit JSON lines, pod manifests, stdin, an existing rules file), `--json`, the summary.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn pspconv(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pspconv"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
-}
+use common::cli::{pspconv, text};
 
 fn suite(rel: &str) -> String {
-    format!(
-        "{}/tests/data/falco-psp-tests/{rel}",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::cli::data(&format!("falco-psp-tests/{rel}"))
 }
 
 #[test]
