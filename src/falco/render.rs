@@ -287,8 +287,10 @@ fn push_quoted_as(
     }
     // Plain quoting where it suffices (one kind of quote, nothing to escape), as Falco's own
     // rules are written; escapes only for the rest.
-    let needs_escape = s.contains('\\') || s.chars().any(char::is_control);
-    if !needs_escape && !(s.contains('"') && s.contains('\'')) {
+    let needs_escape = s.contains('\\')
+        || s.chars().any(char::is_control)
+        || (s.contains('"') && s.contains('\''));
+    if !needs_escape {
         let q = if s.contains('"') { '\'' } else { '"' };
         out.push(q);
         out.push_str(s);
