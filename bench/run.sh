@@ -9,6 +9,9 @@
 #
 # Tools: hyperfine (installed with apt-get if missing), GNU time (/usr/bin/time), jq.
 # Environment: BENCH_DIR (default target/bench), PSPCONV (a prebuilt binary to time).
+# Timings use the release profile (no debug info). To profile (perf, callgrind), build
+# `cargo build --profile profiling` (release code with debug info) and run it on the inputs
+# left in $BENCH_DIR, or time it with PSPCONV=target/profiling/pspconv.
 # Exit status: 0 when everything ran (goals missed are reported, not fatal), 1 otherwise.
 set -euo pipefail
 
@@ -67,9 +70,9 @@ check_psps=20
 
 echo "bench: building ($profile)" >&2
 if [ "$profile" = release ]; then
-    cargo build --release --quiet --bin pspconv --example bench_inputs
+    cargo build --release --quiet --bin pspconv --example bench_inputs --example bench_evaluate
 else
-    cargo build --quiet --bin pspconv --example bench_inputs
+    cargo build --quiet --bin pspconv --example bench_inputs --example bench_evaluate
 fi
 bin=${PSPCONV:-$root/target/$profile/pspconv}
 gen=$root/target/$profile/examples/bench_inputs
@@ -167,6 +170,11 @@ rss_small=$(rss "$dir/audit-$log_small.jsonl")
 rss_big=$(rss "$log")
 [ -n "$rss_small" ] && [ -n "$rss_big" ] || die "no peak memory figure from /usr/bin/time"
 
+# ---------------------------------------------------------------- native evaluator
+echo "bench: native evaluator (examples/bench_evaluate.rs)" >&2
+"$root/target/$profile/examples/bench_evaluate" "$dir/psps-$check_psps.yaml" "$dir/audit-$log_small.jsonl" strict \
+    >"$dir/native-evaluator.md" || die "bench_evaluate failed"
+
 # ---------------------------------------------------------------- summary
 c1=$(median convert-1 0)
 c1min=$(minimum convert-1 0)
@@ -238,5 +246,9 @@ g_last=$(median check-growth $((${#growth_psps[@]} - 1)))
     echo "| $log_big MB | $((rss_big / 1024)) MB |"
     echo
     echo "Goal: flat and < 64 MB: $(verdict "$(awk -v a="$rss_small" -v b="$rss_big" 'BEGIN { print (b < 65536 && b < a * 1.5 + 4096) }')")"
+    echo
+    echo "### Native evaluator ($log_small MB log, $check_psps PSPs, in process)"
+    echo
+    cat "$dir/native-evaluator.md"
 } | tee "$dir/summary.md"
 echo "bench: raw hyperfine results in $dir/*.json" >&2

@@ -16,12 +16,16 @@ use crate::Target;
 
 const EXAMPLES: &str = "\
 Examples:
-  pspconv convert psp --psp-path psp.yaml --rules-path psp_rules.yaml
-  pspconv convert psp --psp-path psp.yaml | falco -r /dev/stdin
-  kubectl get psp -o yaml | pspconv convert psp --psp-path - --mode admission
-  pspconv convert psp --psp-path psp.yaml --target legacy --mode declared
+  pspconv convert psp --psp-path psp.yaml --rules-path /etc/falco/rules.d/psp.yaml
+  kubectl get psp -o yaml | pspconv convert psp --psp-path - --rules-path psp_rules.yaml
+  pspconv convert psp --psp-path psp.yaml --target legacy --mode declared | less
+  pspconv convert psp --psp-path psp.yaml | pspconv check --rules-path - --events audit.log
   pspconv convert psp --psp-path psp.yaml --policy-set --rbac rbac.yaml --rules-path set_rules.yaml
-  pspconv explain readOnlyRootFilesystem";
+  pspconv explain readOnlyRootFilesystem
+
+Hand Falco a file or its rules.d folder, never a pipe: Falco skips a rules path that is not a
+regular file (-r /dev/stdin, -r <(...)) without a word. --rules-path replaces the file at once,
+so a file Falco watches is never seen half-written.";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -85,9 +89,10 @@ pub enum ConvertWhat {
 
 #[derive(Args, Debug, Clone)]
 pub struct PolicyArgs {
-    /// Target Falco: current (plugins) or legacy (0.18-0.31, built-in K8s audit).
-    #[arg(long, value_enum, default_value_t = TargetArg::Falco)]
-    pub target: TargetArg,
+    /// Target Falco: current (plugins) or legacy (0.18-0.31, built-in K8s audit) [default: falco;
+    /// `check --rules-path`: the target the file was written for].
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
     /// admission: what PSP admission rejected; declared: what the pod states; strict: either.
     #[arg(long, value_enum, default_value_t = ModeArg::Strict)]
     pub mode: ModeArg,
@@ -198,7 +203,7 @@ pub enum SourceArg {
 impl PolicyArgs {
     pub fn options(&self, source: SourceArg) -> Options {
         Options {
-            target: match self.target {
+            target: match self.target.unwrap_or(TargetArg::Falco) {
                 TargetArg::Falco => Target::Falco,
                 TargetArg::Legacy => Target::Legacy,
             },
@@ -307,6 +312,7 @@ pub fn main() -> ExitCode {
                     events: input(&args.events),
                     options: args.policy.options(SourceArg::All),
                     policy_set: args.policy.policy_set(),
+                    target_given: args.policy.target.is_some(),
                     json: args.json,
                     rule_matching: match args.rule_matching {
                         RuleMatchingArg::First => RuleMatching::First,

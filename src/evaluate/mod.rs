@@ -12,6 +12,7 @@
 pub mod effective;
 pub mod event;
 pub mod pod;
+pub mod pod_view;
 pub mod policy_set;
 pub mod properties;
 pub mod ranges;
@@ -133,9 +134,10 @@ impl PolicyEvaluator {
 
     /// Judges `pod` (created in `namespace`) against every policy, in policy order.
     pub fn evaluate(&self, pod: &Pod, namespace: &str) -> Vec<PolicyVerdict> {
+        let view = pod_view::PodView::new(pod);
         self.policies
             .iter()
-            .map(|p| properties::evaluate_policy(p, self.mode, pod, namespace))
+            .map(|p| properties::evaluate_view(p, self.mode, &view, namespace))
             .collect()
     }
 }

@@ -6,7 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::model::RbacObject;
-use crate::psp::load::{MAX_DOCUMENTS, MAX_INPUT_BYTES};
+use crate::psp::load::{MAX_DOCUMENT_BYTES, MAX_INPUT_BYTES};
 use crate::psp::LoadError;
 use crate::yaml::{block_path_near, DocOutcome, Seg, Select, Stream, TypedDoc, Value, YamlError};
 
@@ -96,6 +96,25 @@ pub fn load_rbac(text: &str, origin: &str) -> Result<LoadedRbac, LoadError> {
         )
     };
     let stream = Stream::new(text).map_err(syntax)?;
+    let spans = stream.document_spans();
+    if let Some((index, &(start, end))) = spans
+        .iter()
+        .enumerate()
+        .find(|(_, (start, end))| end - start > MAX_DOCUMENT_BYTES)
+    {
+        let mut e = bare(
+            format!(
+                "document {} is {} bytes, larger than the {MAX_DOCUMENT_BYTES} bytes one document may hold; split it (one kind per `kubectl get`, or several documents)",
+                index + 1,
+                end - start
+            ),
+            Some(text[..start].matches('\n').count() + 1),
+            Some(1),
+            String::new(),
+        );
+        e.document = Some(index + 1);
+        return Err(e);
+    }
     let mut loaded = LoadedRbac::default();
     let (mut skipped, mut unknown) = (0usize, 0usize);
     let walked =
@@ -104,14 +123,6 @@ pub fn load_rbac(text: &str, origin: &str) -> Result<LoadedRbac, LoadError> {
                 Some(i) => format!("{origin}: document {}, item {}", doc.index + 1, i + 1),
                 None => format!("{origin}: document {}", doc.index + 1),
             };
-            if doc.index >= MAX_DOCUMENTS {
-                return Err(Stop::Load(bare(
-                    format!("more than {MAX_DOCUMENTS} documents in one input; split it"),
-                    None,
-                    None,
-                    String::new(),
-                )));
-            }
             for field in &doc.unknown_fields {
                 unknown += 1;
                 if unknown <= MAX_UNKNOWN_WARNINGS {
