@@ -450,3 +450,22 @@ fn a_creation_keeps_namespace_requester_and_service_account() {
     v["requestObject"]["metadata"]["annotations"] = Value::Null;
     assert!(pod_creation(v.to_string().as_bytes()).is_some());
 }
+
+#[test]
+fn strict_reasons_say_what_either_reading_refuses_once() {
+    let policy = psp(
+        json!({}),
+        json!({"volumes": ["*"], "readOnlyRootFilesystem": true}),
+    );
+    let spec = json!({"containers": [
+        ctr("a", json!({"securityContext": {"readOnlyRootFilesystem": false}})),
+        ctr("b", json!({})),
+        ctr("c", json!({"securityContext": {"readOnlyRootFilesystem": true}})),
+    ]});
+    let reason = |mode| verdict(&policy, mode, spec.clone(), json!({})).reason();
+    let refused = "container \"a\" (containers[0]) sets readOnlyRootFilesystem: false";
+    let unset = "container \"b\" (containers[1]) leaves readOnlyRootFilesystem unset";
+    assert_eq!(reason(Mode::Admission), refused);
+    assert_eq!(reason(Mode::Declared), format!("{refused}; {unset}"));
+    assert_eq!(reason(Mode::Strict), format!("{refused}; {unset}"));
+}
