@@ -9,6 +9,9 @@
 #
 # Tools: hyperfine (installed with apt-get if missing), GNU time (/usr/bin/time), jq.
 # Environment: BENCH_DIR (default target/bench), PSPCONV (a prebuilt binary to time).
+# Timings use the release profile (no debug info). To profile (perf, callgrind), build
+# `cargo build --profile profiling` (release code with debug info) and run it on the inputs
+# left in $BENCH_DIR, or time it with PSPCONV=target/profiling/pspconv.
 # Exit status: 0 when everything ran (goals missed are reported, not fatal), 1 otherwise.
 set -euo pipefail
 

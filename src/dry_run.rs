@@ -11,6 +11,7 @@ use crate::app::{Input, Reporter};
 use crate::check::{self, CheckOptions, RuleMatching};
 use crate::convert::{self, Options};
 use crate::psp::load_policies;
+use crate::Target;
 
 /// Where the rules come from.
 pub enum RulesSource {
@@ -25,12 +26,57 @@ pub struct CheckConfig {
     pub events: Input,
     /// Target, mode, scope and bounds for the conversion (the target also for evaluation).
     pub options: Options,
+    /// Whether `--target` was given; if not, a rules file is evaluated as the target it was
+    /// written for.
+    pub target_given: bool,
     pub json: bool,
     pub rule_matching: RuleMatching,
 }
 
+/// The target to evaluate an existing rules file as: the one it was written for unless
+/// `--target` says otherwise, which is honoured with a warning when the file contradicts it.
+fn rules_target(
+    text: &str,
+    origin: &str,
+    asked: Target,
+    target_given: bool,
+    reporter: &Reporter,
+) -> Target {
+    let detected = check::detect_target(text);
+    match (detected, target_given) {
+        (Some(d), false) => {
+            reporter.diag(&format!(
+                "note: {origin}: evaluating as target {}, inferred from {} (--target overrides)",
+                d.target.name(),
+                d.evidence
+            ));
+            d.target
+        }
+        (Some(d), true) if d.target != asked => {
+            reporter.diag(&format!(
+                "warning: {origin}: --target {} contradicts the file, written for {} ({}); \
+                 evaluating as {} as asked: expect alerts the file's Falco would not raise",
+                asked.name(),
+                d.target.name(),
+                d.evidence,
+                asked.name()
+            ));
+            asked
+        }
+        (None, false) => {
+            reporter.diag(&format!(
+                "note: {origin}: the file does not say which Falco it is for (no \
+                 required_engine_version, no target-specific field); evaluating as target {}",
+                asked.name()
+            ));
+            asked
+        }
+        (_, true) => asked,
+    }
+}
+
 pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
-    let target = cfg.options.target;
+    let mut target = cfg.options.target;
     let (text, origin) = match &cfg.rules {
         RulesSource::Psp(input) => {
             let psp_text = input.read_text()?;
@@ -47,7 +93,12 @@ pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
                 format!("rules converted from {}", input.origin()),
             )
         }
-        RulesSource::Rules(input) => (input.read_text()?, input.origin()),
+        RulesSource::Rules(input) => {
+            let text = input.read_text()?;
+            let origin = input.origin();
+            target = rules_target(&text, &origin, target, cfg.target_given, reporter);
+            (text, origin)
+        }
     };
     let rules = check::load(&text, &origin, target)?;
     for w in &rules.warnings {
