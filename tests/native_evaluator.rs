@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{native, pod_event, MODES};
+use common::{container_with, native, pod_event, MODES};
 use pspconv::convert::Mode;
 use pspconv::evaluate::{pod_creation, PolicyEvaluator, PolicyVerdict};
 use pspconv::psp::load_policies;
@@ -33,14 +33,6 @@ fn props(v: &PolicyVerdict) -> Vec<&str> {
     v.properties().collect()
 }
 
-fn ctr(name: &str, extra: Value) -> Value {
-    let mut c = json!({"name": name, "image": "nginx"});
-    if let (Value::Object(m), Value::Object(e)) = (&mut c, extra) {
-        m.extend(e);
-    }
-    c
-}
-
 fn many(n: usize, f: impl Fn(usize) -> Value) -> Vec<Value> {
     (0..n).map(f).collect()
 }
@@ -48,7 +40,7 @@ fn many(n: usize, f: impl Fn(usize) -> Value) -> Vec<Value> {
 #[test]
 fn twenty_containers_the_last_one_privileged() {
     let policy = psp(json!({}), json!({"privileged": false, "volumes": ["*"]}));
-    let mut containers = many(20, |i| ctr(&format!("app-{i}"), json!({})));
+    let mut containers = many(20, |i| container_with(&format!("app-{i}"), json!({})));
     let compliant = json!({"containers": containers.clone()});
     containers[19]["securityContext"] = json!({"privileged": true});
     let violating = json!({"containers": containers});
@@ -70,13 +62,15 @@ fn twenty_init_and_ephemeral_containers_the_last_one_adds_a_capability() {
         json!({"volumes": ["*"], "allowedCapabilities": ["NET_BIND_SERVICE"]}),
     );
     let caps = |c: &str| json!({"securityContext": {"capabilities": {"add": [c]}}});
-    let init = many(20, |i| ctr(&format!("init-{i}"), caps("NET_BIND_SERVICE")));
-    let mut ephemeral = many(20, |i| ctr(&format!("debug-{i}"), json!({})));
-    let spec = |e: &Vec<Value>| json!({"initContainers": init, "containers": [ctr("app", json!({}))], "ephemeralContainers": e});
+    let init = many(20, |i| {
+        container_with(&format!("init-{i}"), caps("NET_BIND_SERVICE"))
+    });
+    let mut ephemeral = many(20, |i| container_with(&format!("debug-{i}"), json!({})));
+    let spec = |e: &Vec<Value>| json!({"initContainers": init, "containers": [container_with("app", json!({}))], "ephemeralContainers": e});
     for mode in MODES {
         assert!(verdict(&policy, mode, spec(&ephemeral), json!({})).admits());
     }
-    ephemeral[19] = ctr("debug-19", caps("SYS_ADMIN"));
+    ephemeral[19] = container_with("debug-19", caps("SYS_ADMIN"));
     for mode in MODES {
         let v = verdict(&policy, mode, spec(&ephemeral), json!({}));
         assert_eq!(props(&v), ["allowedCapabilities"]);
@@ -91,7 +85,8 @@ fn twenty_init_and_ephemeral_containers_the_last_one_adds_a_capability() {
 fn fifty_volumes_the_last_one_of_a_type_not_allowed() {
     let policy = psp(json!({}), json!({"volumes": ["emptyDir", "configMap"]}));
     let mut volumes = many(50, |i| json!({"name": format!("v{i}"), "emptyDir": {}}));
-    let spec = |v: &Vec<Value>| json!({"containers": [ctr("a", json!({}))], "volumes": v});
+    let spec =
+        |v: &Vec<Value>| json!({"containers": [container_with("a", json!({}))], "volumes": v});
     for mode in MODES {
         assert!(verdict(&policy, mode, spec(&volumes), json!({})).admits());
     }
@@ -120,7 +115,7 @@ fn fifty_volumes_the_last_host_path_mounted_writable_by_the_twentieth_container(
         m
     };
     let pod = |ro: bool| {
-        let mut containers = many(20, |i| ctr(&format!("c{i}"), json!({})));
+        let mut containers = many(20, |i| container_with(&format!("c{i}"), json!({})));
         containers[19]["volumeMounts"] = json!(mounts(ro));
         json!({"containers": containers, "volumes": volumes})
     };
@@ -142,7 +137,7 @@ fn fifty_volumes_the_last_host_path_mounted_writable_by_the_twentieth_container(
     let v = verdict(
         &policy,
         Mode::Strict,
-        json!({"containers": [ctr("a", json!({}))], "volumes": outside}),
+        json!({"containers": [container_with("a", json!({}))], "volumes": outside}),
         json!({}),
     );
     assert_eq!(
@@ -166,7 +161,7 @@ fn twelve_ports_the_last_host_port_outside_the_ranges() {
         p
     };
     let pod = |last| {
-        let mut containers = many(3, |i| ctr(&format!("c{i}"), json!({})));
+        let mut containers = many(3, |i| container_with(&format!("c{i}"), json!({})));
         containers[2]["ports"] = json!(ports(last));
         json!({"containers": containers})
     };
@@ -180,7 +175,7 @@ fn twelve_ports_the_last_host_port_outside_the_ranges() {
         );
     }
     // Under hostNetwork, a containerPort without hostPort is a host port too.
-    let net = json!({"hostNetwork": true, "containers": [ctr("a", json!({"ports": [{"containerPort": 443}]}))]});
+    let net = json!({"hostNetwork": true, "containers": [container_with("a", json!({"ports": [{"containerPort": 443}]}))]});
     let allow_net = psp(
         json!({}),
         json!({"volumes": ["*"], "hostNetwork": true, "hostPorts": [{"min": 8000, "max": 8011}]}),
@@ -202,8 +197,7 @@ fn thirty_sysctls_the_last_one_unsafe() {
         |i| json!({"name": format!("net.core.s{i}"), "value": "1"}),
     );
     sysctls.push(json!({"name": "kernel.msgmax", "value": "1"}));
-    let spec =
-        json!({"securityContext": {"sysctls": sysctls}, "containers": [ctr("a", json!({}))]});
+    let spec = json!({"securityContext": {"sysctls": sysctls}, "containers": [container_with("a", json!({}))]});
     for mode in MODES {
         let v = verdict(&policy, mode, spec.clone(), json!({}));
         assert_eq!(
@@ -223,7 +217,8 @@ fn apparmor_container_annotations_are_read_by_container_name() {
         json!({"volumes": ["*"]}),
     );
     // Names inside one another: only `c1`'s annotation exists, so `c` has no profile.
-    let spec = json!({"containers": [ctr("c", json!({})), ctr("c1", json!({}))]});
+    let spec =
+        json!({"containers": [container_with("c", json!({})), container_with("c1", json!({}))]});
     let key = |n: &str| format!("{AA}{n}");
     let cases = [
         (
@@ -283,7 +278,7 @@ fn apparmor_default_is_injected_in_admission_only() {
             json!({"volumes": ["*"]}),
         )
     };
-    let spec = json!({"containers": [ctr("a", json!({}))]});
+    let spec = json!({"containers": [container_with("a", json!({}))]});
     let fires = |p: &str| {
         MODES.map(|m| props(&verdict(p, m, spec.clone(), json!({}))).contains(&"apparmor"))
     };
@@ -299,7 +294,7 @@ fn seccomp_container_annotations_are_read_by_container_name() {
         json!({"volumes": ["*"]}),
     );
     let pod_ann = "seccomp.security.alpha.kubernetes.io/pod";
-    let spec = json!({"containers": [ctr("app", json!({})), ctr("sidecar", json!({}))]});
+    let spec = json!({"containers": [container_with("app", json!({})), container_with("sidecar", json!({}))]});
     let fires = |annotations: Value, spec: &Value| {
         MODES.map(|m| {
             props(&verdict(&policy, m, spec.clone(), annotations.clone())).contains(&"seccomp")
@@ -364,7 +359,11 @@ fn scope_limits_the_policy_to_listed_namespaces_and_images() {
 
 fn event(verb: &str, resource: &str, extra: Value) -> String {
     let mut e: Value = serde_json::from_str(
-        pod_event(json!({"containers": [ctr("a", json!({}))]}), json!({})).trim(),
+        pod_event(
+            json!({"containers": [container_with("a", json!({}))]}),
+            json!({}),
+        )
+        .trim(),
     )
     .unwrap();
     e["verb"] = json!(verb);
@@ -458,9 +457,9 @@ fn strict_reasons_say_what_either_reading_refuses_once() {
         json!({"volumes": ["*"], "readOnlyRootFilesystem": true}),
     );
     let spec = json!({"containers": [
-        ctr("a", json!({"securityContext": {"readOnlyRootFilesystem": false}})),
-        ctr("b", json!({})),
-        ctr("c", json!({"securityContext": {"readOnlyRootFilesystem": true}})),
+        container_with("a", json!({"securityContext": {"readOnlyRootFilesystem": false}})),
+        container_with("b", json!({})),
+        container_with("c", json!({"securityContext": {"readOnlyRootFilesystem": true}})),
     ]});
     let reason = |mode| verdict(&policy, mode, spec.clone(), json!({})).reason();
     let refused = "container \"a\" (containers[0]) sets readOnlyRootFilesystem: false";
