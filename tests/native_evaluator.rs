@@ -468,3 +468,36 @@ fn strict_reasons_say_what_either_reading_refuses_once() {
     assert_eq!(reason(Mode::Declared), format!("{refused}; {unset}"));
     assert_eq!(reason(Mode::Strict), format!("{refused}; {unset}"));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 512,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0xbad_e7e7),
+        failure_persistence: None,
+        ..Default::default()
+    })]
+
+    /// Any bytes changed anywhere in a pod creation: an answer, never a panic, and the pod
+    /// judged when the event still parses.
+    #[test]
+    fn damaged_events_never_panic(edits in proptest::collection::vec((0usize..4096, proptest::num::u8::ANY), 1..6)) {
+        let event = pod_event(
+            json!({"containers": [container_with("a", json!({"securityContext": {"privileged": true}}))],
+                   "volumes": [{"name": "h", "hostPath": {"path": "/etc"}}]}),
+            json!({"annotations": {"container.apparmor.security.beta.kubernetes.io/a": "unconfined"}}),
+        );
+        let mut bytes = event.trim().as_bytes().to_vec();
+        for (at, b) in edits {
+            let i = at % bytes.len();
+            bytes[i] = b;
+        }
+        let policy = psp(
+            json!({"apparmor.security.beta.kubernetes.io/allowedProfileNames": "runtime/default"}),
+            json!({"volumes": ["configMap"], "allowedHostPaths": [{"pathPrefix": "/var"}]}),
+        );
+        let evaluator = native::evaluator(&policy, Mode::Strict);
+        if let Some(v) = evaluator.evaluate_event(&bytes) {
+            proptest::prop_assert_eq!(v.per_policy.len(), 1);
+        }
+    }
+}
