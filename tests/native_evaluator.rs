@@ -49,7 +49,7 @@ fn twenty_containers_the_last_one_privileged() {
         let v = verdict(&policy, mode, violating.clone(), json!({}));
         assert_eq!(props(&v), ["privileged"], "{mode:?}");
         assert_eq!(
-            v.reason(),
+            v.violations[0].reason,
             "container \"app-19\" (containers[19]) is privileged"
         );
     }
@@ -75,7 +75,7 @@ fn twenty_init_and_ephemeral_containers_the_last_one_adds_a_capability() {
         let v = verdict(&policy, mode, spec(&ephemeral), json!({}));
         assert_eq!(props(&v), ["allowedCapabilities"]);
         assert_eq!(
-            v.reason(),
+            v.violations[0].reason,
             "container \"debug-19\" (ephemeralContainers[19]) adds capability SYS_ADMIN"
         );
     }
@@ -94,7 +94,10 @@ fn fifty_volumes_the_last_one_of_a_type_not_allowed() {
     for mode in MODES {
         let v = verdict(&policy, mode, spec(&volumes), json!({}));
         assert_eq!(props(&v), ["volumes"]);
-        assert_eq!(v.reason(), "volume \"v49\" (volumes[49]) is of type cephfs");
+        assert_eq!(
+            v.violations[0].reason,
+            "volume \"v49\" (volumes[49]) is of type cephfs"
+        );
     }
 }
 
@@ -124,11 +127,11 @@ fn fifty_volumes_the_last_host_path_mounted_writable_by_the_twentieth_container(
         let v = verdict(&policy, mode, pod(false), json!({}));
         assert_eq!(props(&v), ["allowedHostPaths"]);
         assert!(
-            v.reason().starts_with(
+            v.violations[0].reason.starts_with(
                 "container \"c19\" (containers[19]) mounts read-only hostPath \"/var/log/pods\""
             ),
             "{}",
-            v.reason()
+            v.violations[0].reason
         );
     }
     // A path under no prefix, at volume 49.
@@ -141,7 +144,7 @@ fn fifty_volumes_the_last_host_path_mounted_writable_by_the_twentieth_container(
         json!({}),
     );
     assert_eq!(
-        v.reason(),
+        v.violations[0].reason,
         "volume \"logs\" (volumes[49]) has hostPath \"/var/logs\" outside the allowed prefixes"
     );
 }
@@ -170,7 +173,7 @@ fn twelve_ports_the_last_host_port_outside_the_ranges() {
         let v = verdict(&policy, mode, pod(9000), json!({}));
         assert_eq!(props(&v), ["hostPorts"]);
         assert_eq!(
-            v.reason(),
+            v.violations[0].reason,
             "container \"c2\" (containers[2]) uses host port 9000, outside the allowed host ports (8000-8011)"
         );
     }
@@ -201,7 +204,7 @@ fn thirty_sysctls_the_last_one_unsafe() {
     for mode in MODES {
         let v = verdict(&policy, mode, spec.clone(), json!({}));
         assert_eq!(
-            v.reason(),
+            v.violations[0].reason,
             "sysctl \"kernel.msgmax\" is unsafe and not allowed"
         );
     }
@@ -254,7 +257,7 @@ fn apparmor_container_annotations_are_read_by_container_name() {
         json!({key("c1"): "runtime/default"}),
     );
     assert_eq!(
-        v.reason(),
+        v.violations[0].reason,
         "container \"c\" (containers[0]) has no AppArmor profile"
     );
     let v = verdict(
@@ -264,7 +267,7 @@ fn apparmor_container_annotations_are_read_by_container_name() {
         json!({key("c"): "unconfined", key("c1"): "runtime/default"}),
     );
     assert_eq!(
-        v.reason(),
+        v.violations[0].reason,
         "container \"c\" (containers[0]) AppArmor profile \"unconfined\" is not allowed"
     );
 }
@@ -306,7 +309,7 @@ fn seccomp_container_annotations_are_read_by_container_name() {
     assert_eq!(fires(ann.clone(), &spec), [true; 3]);
     let v = verdict(&policy, Mode::Declared, spec.clone(), ann.clone());
     assert_eq!(
-        v.reason(),
+        v.violations[0].reason,
         "container \"sidecar\" (containers[1]) seccomp profile \"unconfined\" is not allowed"
     );
     // A container's seccompProfile field wins over its annotation.
@@ -461,7 +464,11 @@ fn strict_reasons_say_what_either_reading_refuses_once() {
         container_with("b", json!({})),
         container_with("c", json!({"securityContext": {"readOnlyRootFilesystem": true}})),
     ]});
-    let reason = |mode| verdict(&policy, mode, spec.clone(), json!({})).reason();
+    let reason = |mode| {
+        verdict(&policy, mode, spec.clone(), json!({})).violations[0]
+            .reason
+            .clone()
+    };
     let refused = "container \"a\" (containers[0]) sets readOnlyRootFilesystem: false";
     let unset = "container \"b\" (containers[1]) leaves readOnlyRootFilesystem unset";
     assert_eq!(reason(Mode::Admission), refused);
@@ -500,4 +507,19 @@ proptest::proptest! {
             proptest::prop_assert_eq!(v.per_policy.len(), 1);
         }
     }
+}
+
+#[test]
+fn a_policy_reason_names_each_property_then_its_offenders() {
+    let policy = psp(
+        json!({}),
+        json!({"privileged": false, "volumes": ["configMap"]}),
+    );
+    let spec = json!({"containers": [container_with("a", json!({"securityContext": {"privileged": true}}))],
+                      "volumes": [{"name": "h", "hostPath": {"path": "/etc"}}]});
+    let v = verdict(&policy, Mode::Declared, spec, json!({}));
+    assert_eq!(
+        v.reason(),
+        "privileged: container \"a\" (containers[0]) is privileged | volumes: volume \"h\" (volumes[0]) is of type hostPath"
+    );
 }
