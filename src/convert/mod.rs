@@ -17,6 +17,7 @@ mod host_pid;
 mod names_and_paths;
 mod naming;
 mod overflow;
+mod plugin_rules;
 mod preamble;
 mod privileged;
 mod read_only_root_filesystem;
@@ -85,6 +86,16 @@ impl Sources {
     }
 }
 
+/// How many audit rules the `plugin` target writes per policy (`--rule-per`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RulePer {
+    /// One rule per policy, listing every violated property: the cheapest in Falco.
+    #[default]
+    Policy,
+    /// One rule per policy and property, named as in the `falco` target.
+    Property,
+}
+
 /// Everything that shapes a conversion.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -96,6 +107,8 @@ pub struct Options {
     /// `--namespaces`: overrides the namespaces annotation of every policy.
     pub namespaces: Vec<String>,
     pub bounds: Bounds,
+    /// `plugin` target: one audit rule per policy or per property.
+    pub rule_per: RulePer,
 }
 
 /// A converted rules file and what the user should hear about it.
@@ -166,6 +179,9 @@ pub const GENERATORS: &[Generator] = &[
 
 /// Converts every policy into one rules file.
 pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, ConvertError> {
+    if opts.target == Target::Plugin {
+        return plugin_rules::convert(policies, opts);
+    }
     let prefixes = naming::unique_prefixes(policies)?;
     let mut warnings = Vec::new();
     let mut notes_seen = std::collections::HashSet::new();

@@ -146,6 +146,11 @@ pub fn write_field(out: &mut String, field: &Field, target: Target) -> Result<()
             out.push_str(k);
             out.push(']');
         }
+        Some(FieldArg::Policy(name)) => {
+            out.push('[');
+            out.push_str(&policy_arg(name)?);
+            out.push(']');
+        }
         Some(FieldArg::Pointer(segs)) => {
             out.push('[');
             for seg in segs {
@@ -156,6 +161,24 @@ pub fn write_field(out: &mut String, field: &Field, target: Target) -> Result<()
         }
     }
     Ok(())
+}
+
+/// A policy name as a bracket argument of the pspconv plugin's fields, in conditions and in
+/// outputs alike: letters, digits, `-`, `.` and `_` only (every Kubernetes name), so that it
+/// needs no quoting anywhere.
+pub fn policy_arg(name: &str) -> Result<String, UnsafeValue> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(UnsafeValue {
+            value: name.to_string(),
+            reason: "a policy name in a field argument may contain only letters, digits, '-', '.' and '_'",
+        })
+    }
 }
 
 /// Escapes one JSON-pointer segment (RFC 6901: `~` → `~0`, `/` → `~1`). Characters that would
@@ -232,7 +255,7 @@ fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), Un
 /// `nginx`); a quoted value is one run with its quotes and never matches. Legacy output keeps
 /// the seed's bare words.
 pub fn push_value(out: &mut String, s: &str, target: Target) -> Result<(), UnsafeValue> {
-    push_quoted_as(out, s, target == Target::Falco)
+    push_quoted_as(out, s, target.is_current())
 }
 
 /// Writes a string so Falco reads back exactly `s`: bare when it is a plain token, otherwise
