@@ -113,7 +113,7 @@ fn a_policy_file_that_does_not_load_is_an_init_error_naming_file_line_and_field(
         .expect("init must fail");
     let message = format!("{err:#}");
     assert!(message.contains("broken.yaml"), "{message}");
-    assert!(message.contains(":7"), "{message}");
+    assert!(message.contains(":7:"), "{message}");
     assert!(message.contains("spec.runAsUser.rule"), "{message}");
 }
 
