@@ -3,6 +3,9 @@
 //! legacy semantics) on a pod-create audit event, and asserts whether the property's rule fires
 //! in `admission`, `declared` and `strict` mode, for both targets.
 
+#[path = "common/native.rs"]
+mod native;
+
 use pspconv::check::{load, run, CheckOptions, RuleMatching};
 use pspconv::convert::{convert, Bounds, Mode, Options, Sources};
 use pspconv::psp::load_policies;
@@ -93,6 +96,15 @@ fn case(policy: &str, label: &str, spec: Value, expect: [bool; 3]) {
                 mode.name()
             );
         }
+    }
+    for (mode, want) in MODES.iter().zip(expect) {
+        let got = native::violated_by_event(policy, *mode, &event).contains(&label.to_string());
+        assert_eq!(
+            got,
+            want,
+            "native {label}: mode {}: pod {spec}",
+            mode.name()
+        );
     }
 }
 

@@ -3,6 +3,9 @@
 //! targets and every mode, its rules are run through `check` on pod-create events, and the test
 //! asserts which pods fire the property's rule.
 
+#[path = "common/native.rs"]
+mod native;
+
 use pspconv::check::{self, CheckOptions, RuleMatching};
 use pspconv::convert::{convert, Mode, Options};
 use pspconv::psp::load_policies;
@@ -173,6 +176,18 @@ fn assert_fires_with(psp: &str, label: &str, pods: &[Pod], val_subst: &[(&str, &
                 .map(|p| p.name.to_string())
                 .collect();
             assert_eq!(got, want, "{label}: target {target:?}, mode {mode:?}");
+        }
+    }
+    for (mode, letter) in MODES {
+        for p in pods {
+            let doc: Value = serde_yaml::from_str(&manifest(p)).unwrap();
+            let got = native::violated_by_pod(psp, mode, &doc).contains(&label.to_string());
+            assert_eq!(
+                got,
+                p.fires.contains(letter),
+                "native {label}: {}, mode {mode:?}",
+                p.name
+            );
         }
     }
 }

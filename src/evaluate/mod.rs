@@ -9,16 +9,20 @@
 //! the violated properties (named as in the `falco` target's rule names) and a human-readable
 //! reason for each.
 
+pub mod effective;
 pub mod event;
 pub mod pod;
 pub mod properties;
+pub mod ranges;
+pub mod scope;
 
 use crate::convert::Mode;
 use crate::psp::scope::{scope_of, Scope};
 use crate::psp::LoadedPolicy;
 
-pub use event::{EventVerdict, PodCreation};
+pub use event::{pod_creation, EventVerdict, PodCreation};
 pub use pod::Pod;
+pub use properties::{AppArmorAllowed, SeccompAllowed};
 
 /// One violated property of one policy, for one pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +69,10 @@ pub struct CompiledPolicy {
     pub name: String,
     pub policy: LoadedPolicy,
     pub scope: Scope,
+    /// The seccomp annotations, parsed once.
+    pub seccomp: SeccompAllowed,
+    /// The AppArmor annotations, parsed once.
+    pub apparmor: AppArmorAllowed,
 }
 
 /// The policies of one configuration, ready to judge pods in one mode.
@@ -106,6 +114,8 @@ impl PolicyEvaluator {
                 name: p.name.clone(),
                 policy: p.clone(),
                 scope,
+                seccomp: SeccompAllowed::of(&p.psp),
+                apparmor: AppArmorAllowed::of(&p.psp),
             });
         }
         Ok(PolicyEvaluator {

@@ -2,6 +2,8 @@
 //! audit events built from pod specs, and report which rules fired.
 #![allow(dead_code)]
 
+pub mod native;
+
 use pspconv::check::{self, CheckOptions};
 use pspconv::convert::{convert, Mode, Options, Sources};
 use pspconv::psp::load_policies;
@@ -65,7 +67,15 @@ pub fn fired_on(rules: &check::RuleSet, target: Target, events: &str) -> Vec<Str
 /// Converts and evaluates in one go: the rules of `psp` that fire on a pod with `spec`.
 pub fn fired(psp: &str, target: Target, mode: Mode, spec: Value) -> Vec<String> {
     let rules = load(&rules_for(psp, target, mode), target);
-    fired_on(&rules, target, &pod_event(spec, json!({})))
+    let event = pod_event(spec, json!({}));
+    let names = fired_on(&rules, target, &event);
+    // The native evaluator, a further judge: it violates what the `falco` target fires for.
+    if let (Target::Falco, Some(want)) = (target, native::fired_labels(&names)) {
+        let mut got = native::violated_by_event(psp, mode, &event);
+        got.sort();
+        assert_eq!(got, want, "native evaluator vs falco rules, {mode:?}");
+    }
+    names
 }
 
 /// A successful pod-create audit event (one JSON line) for a pod `spec` and `metadata`.
