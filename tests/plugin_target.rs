@@ -239,5 +239,6 @@ fn check_target_plugin_needs_the_policies() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("PSP no_privileged Violation K8s Audit"));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("Pod Security Policy no-privileged validation failure--"));
 }

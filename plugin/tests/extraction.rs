@@ -28,7 +28,7 @@ fn violating_and_compliant_pods() {
     );
     assert_eq!(
         value(&mut r, &privileged, "psp.violations[no_privileged]").as_deref(),
-        Some("(privileged)")
+        Some("privileged")
     );
     let reason = value(&mut r, &privileged, "psp.reason[no_privileged]").unwrap();
     assert!(reason.contains("privileged"), "{reason}");
@@ -42,7 +42,7 @@ fn violating_and_compliant_pods() {
     );
     assert_eq!(
         value(&mut r, &privileged, "psp.policies").as_deref(),
-        Some("(no_privileged)")
+        Some("no_privileged")
     );
 
     let vanilla = r.next_event().unwrap();

@@ -103,7 +103,8 @@ pub fn start(config: &CStr, events: &[String]) -> anyhow::Result<CapturingPlugin
     runner.start_capture()
 }
 
-/// A field's value as rules see it: `None` for no value, list items joined with `,` in `(...)`.
+/// A field's value as the runner shows it: `None` for no value; a list of several items
+/// joined with `,` in `(...)`, of one item as that item.
 pub fn value(
     runner: &mut CapturingPluginRunner,
     event: &falco_plugin_runner::Event,
