@@ -22,6 +22,7 @@ pub struct PluginSettings {
     pub namespaces: Vec<String>,
 }
 
+/// Why the plugin's policies did not load.
 #[derive(Debug, thiserror::Error)]
 pub enum PluginConfigError {
     #[error("policies {path}: {source}")]
@@ -33,9 +34,9 @@ pub enum PluginConfigError {
     #[error("policies {path}: the folder holds no .yaml, .yml or .json file")]
     EmptyFolder { path: String },
     #[error(transparent)]
-    Load(#[from] LoadError),
+    Load(Box<LoadError>),
     #[error(transparent)]
-    Scope(#[from] EvaluatorError),
+    Scope(Box<EvaluatorError>),
     #[error(transparent)]
     Ambiguous(#[from] AmbiguousPolicy),
 }
@@ -71,7 +72,8 @@ pub fn load_policy_path(
             path: file.display().to_string(),
             source,
         })?;
-        let loaded = load_policies(&text, &file.display().to_string())?;
+        let loaded = load_policies(&text, &file.display().to_string())
+            .map_err(|e| PluginConfigError::Load(Box::new(e)))?;
         policies.extend(loaded.policies);
         warnings.extend(loaded.warnings);
     }
@@ -108,6 +110,7 @@ pub fn plugin_state(
         settings.mode,
         &settings.images,
         &settings.namespaces,
-    )?;
+    )
+    .map_err(|e| PluginConfigError::Scope(Box::new(e)))?;
     Ok(PluginState::new(evaluator)?)
 }

@@ -58,10 +58,12 @@ impl PspPlugin {
         let state = &self.state;
         // Fields that do not read the event, and per-policy fields naming a policy the plugin
         // does not have (no value), are answered without the event.
-        let reads_event = !matches!(
+        let event_free = matches!(
             field.kind,
             FieldKind::Loaded | FieldKind::Mode | FieldKind::Policies
-        ) && !(field.per_policy && arg.and_then(|a| state.policy(a)).is_none());
+        );
+        let unknown_policy = field.per_policy && arg.and_then(|a| state.policy(a)).is_none();
+        let reads_event = !event_free && !unknown_policy;
         let verdict = if reads_event {
             self.cache.verdict(state, req)
         } else {
