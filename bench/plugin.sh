@@ -43,9 +43,9 @@ hyperfine -N --style basic --output=null --runs "$runs" --warmup 1 \
 size() { "$bin" convert psp --target plugin --psp-path "$1" "${@:2}" 2>/dev/null | wc -c; }
 {
     echo "### plugin target ($([ "$smoke" = 1 ] && echo 'SMOKE: figures meaningless' || echo full), $(date -u '+%Y-%m-%d'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
-    echo
+    echo "- load before the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (figures above 1 load per CPU are inflated)"
     for i in 0 1; do
-        jq -r ".results[$i] | \"- \(.command): median \(.median * 1000 | floor) ms, min \(.min * 1000 | floor) ms\"" "$dir/convert.json"
+        jq -r ".results[$i] | \"- \(.command): median \(.median * 1000 | floor) ms, min \(.min * 1000 | floor) ms, CPU (user+sys) \((.user + .system) * 1000 | floor) ms\"" "$dir/convert.json"
     done
     n20=20
     echo "- rules per policy (20 benchmark policies): default $(( $(size "$dir/psps-20.yaml") / n20 )) B, audit rules only $(( $(size "$dir/psps-20.yaml" --source k8s_audit) / n20 )) B, --rule-per property audit rules $(( $(size "$dir/psps-20.yaml" --source k8s_audit --rule-per property) / n20 )) B"
@@ -54,6 +54,6 @@ size() { "$bin" convert psp --target plugin --psp-path "$1" "${@:2}" 2>/dev/null
     echo
     echo "Extraction through the plugin API (falco_plugin_runner, 20 policies, default rules' extractions):"
     echo
-    cargo bench "${flags[@]/--release/}" --quiet -p pspconv-falco-plugin --bench extraction -- \
+    cargo bench --quiet -p pspconv-falco-plugin --bench extraction -- \
         "$dir/psps-20.yaml" "$dir/audit-2000.jsonl" 2>/dev/null | sed 's/^/    /'
 } | tee "$dir/summary.md"
