@@ -405,6 +405,22 @@ mod tests {
     }
 
     #[test]
+    fn policy_arguments_are_bare_or_refused() {
+        let f = |name: &str| Field {
+            name: "psp.violated",
+            arg: Some(FieldArg::Policy(name.into())),
+        };
+        let e = Expr::eq(f("psp.flannel-x_1"), Value::Word("true"));
+        assert_eq!(
+            render(&e, Target::Plugin).unwrap(),
+            "psp.violated[psp.flannel-x_1]=true"
+        );
+        for bad in ["a]", "a b", "x\"y", "", "a[b"] {
+            assert!(render(&Expr::eq(f(bad), Value::Word("true")), Target::Plugin).is_err());
+        }
+    }
+
+    #[test]
     fn field_refs_render_as_val() {
         let f = |p: &str| {
             crate::falco::expr::json_pointer("json.value", &["requestObject", "spec"], &[p.into()])
