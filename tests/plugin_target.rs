@@ -242,3 +242,15 @@ fn check_target_plugin_needs_the_policies() {
     assert!(String::from_utf8_lossy(&out.stdout)
         .contains("Pod Security Policy no-privileged validation failure--"));
 }
+
+#[test]
+fn a_falco_without_the_plugin_refuses_the_plugin_rules() {
+    let text = plugin_text(
+        NO_PRIVILEGED,
+        Mode::Strict,
+        RulePer::Policy,
+        Sources::K8sAudit,
+    );
+    let err = pspconv::check::load(&text, "rules.yaml", Target::Falco).unwrap_err();
+    assert!(err.to_string().contains("pspconv"), "{err}");
+}
