@@ -83,3 +83,17 @@ extract_plugin!(PspPlugin);
 /// The plugin's API table, as Falco sees it through the exported symbols, for in-process
 /// runners (`falco_plugin_runner` in tests and benchmarks).
 pub static PLUGIN_API: falco_plugin::api::plugin_api = __plugin_base_api();
+
+#[cfg(test)]
+mod tests {
+    use super::guarded;
+
+    #[test]
+    fn a_panic_becomes_an_error() {
+        let err = guarded("extraction", || -> u32 { panic!("boom") }).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("internal error in extraction: boom"));
+        assert_eq!(guarded("extraction", || 7).unwrap(), 7);
+    }
+}

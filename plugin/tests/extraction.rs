@@ -167,3 +167,61 @@ fn the_published_config_schema_is_the_plugins() {
         "plugin/config.schema.json is stale: run this test with UPDATE_SCHEMA=1"
     );
 }
+
+#[test]
+fn the_configured_mode_decides() {
+    // A pod leaving runAsUser unset: declared (and strict) report it, admission would have
+    // defaulted it.
+    let policy = data("falco-psp-tests/psps/user_must_run_as.yaml");
+    let events = [trace("psp/create_vanilla_nginx_deployment.json")];
+    for (mode, violated) in [
+        ("declared", "true"),
+        ("strict", "true"),
+        ("admission", "false"),
+    ] {
+        let mut r = start(&config(&policy, mode), &events).unwrap();
+        let e = r.next_event().unwrap();
+        let field = "psp.violated[user_must_run_as_30]";
+        assert_eq!(
+            value(&mut r, &e, field).as_deref(),
+            Some(violated),
+            "{mode}"
+        );
+    }
+}
+
+#[test]
+fn a_folder_of_policies_loads_its_yaml_and_json_files_in_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &str, to: &str| {
+        std::fs::copy(data("falco-psp-tests/psps").join(from), dir.path().join(to)).unwrap();
+    };
+    copy("privileged.yaml", "b-privileged.yaml");
+    copy("host_pid.yaml", "a-host-pid.yml");
+    std::fs::write(dir.path().join("notes.txt"), "not a policy").unwrap();
+    std::fs::write(dir.path().join(".hidden.yaml"), "not: [a policy").unwrap();
+    let events = [trace("psp/host_pid.json")];
+    let mut r = start(&config(dir.path(), "strict"), &events).unwrap();
+    let e = r.next_event().unwrap();
+    assert_eq!(
+        value(&mut r, &e, "psp.policies").as_deref(),
+        Some("(no_host_pid,no_privileged)")
+    );
+    assert_eq!(
+        value(&mut r, &e, "psp.violated[no_host_pid]").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        value(&mut r, &e, "psp.violated[no_privileged]").as_deref(),
+        Some("false")
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let message = format!(
+        "{:#}",
+        start(&config(empty.path(), "strict"), &[]).err().unwrap()
+    );
+    assert!(
+        message.contains("no .yaml, .yml or .json file"),
+        "{message}"
+    );
+}
