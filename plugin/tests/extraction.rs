@@ -211,9 +211,10 @@ fn a_folder_of_policies_loads_its_yaml_and_json_files_in_name_order() {
         value(&mut r, &e, "psp.violated[no_host_pid]").as_deref(),
         Some("true")
     );
+    // An absent hostPID means false (SPEC §5): the privileged-only policy refuses it too.
     assert_eq!(
-        value(&mut r, &e, "psp.violated[no_privileged]").as_deref(),
-        Some("false")
+        value(&mut r, &e, "psp.violations[no_privileged]").as_deref(),
+        Some("hostPID")
     );
     let empty = tempfile::tempdir().unwrap();
     let message = format!(
