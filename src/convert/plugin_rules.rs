@@ -14,36 +14,23 @@
 use std::collections::BTreeSet;
 
 use super::context::Ctx;
-use super::preamble::{self, Needs};
+use super::preamble;
+use super::writer::{checked_scope, RulesWriter};
 use super::{naming, Conversion, ConvertError, Options, RulePer, Sources, GENERATORS};
-use crate::falco::emit::emit;
 use crate::falco::expr::{Expr, Field, FieldArg, Op, Value};
 use crate::falco::render::policy_arg;
-use crate::falco::rules::{Item, Rule, RulesFile, Source};
-use crate::psp::scope::scope_of;
+use crate::falco::rules::{Item, Rule, Source};
 use crate::psp::LoadedPolicy;
 use crate::Target;
 
 /// Converts every policy into one rules file for Falco with the pspconv plugin.
 pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, ConvertError> {
     let prefixes = naming::unique_prefixes(policies)?;
-    let mut warnings = Vec::new();
-    let mut notes_seen = std::collections::HashSet::new();
-    let mut needs = Needs::default();
-    let mut body = String::new();
+    let mut writer = RulesWriter::default();
     for (policy, prefix) in policies.iter().zip(prefixes) {
-        let invalid = |path: String, message: String| ConvertError::InvalidValue {
-            source_doc: policy.source.clone(),
-            name: policy.name.clone(),
-            path,
-            message,
-        };
         // The plugin applies the scope; its annotations are still checked here, as the plugin
         // would refuse them at start.
-        scope_of(&policy.psp, &opts.images, &opts.namespaces)
-            .map_err(|(path, message)| invalid(path, message))?;
-        naming::check_display_name(&policy.name)
-            .map_err(|message| invalid("metadata.name".into(), message))?;
+        checked_scope(policy, opts)?;
         let arg = if policy_arg(&policy.name).is_ok() {
             policy.name.clone()
         } else {
@@ -71,40 +58,11 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
         if opts.sources.syscall() {
             let (items, notes) = syscall_items(policy, &prefix, opts)?;
             section.extend(items);
-            for w in notes {
-                if !w.starts_with("note:") || notes_seen.insert(w.clone()) {
-                    warnings.push(w);
-                }
-            }
+            writer.warn(notes);
         }
-        let section = preamble::finish_section(section, opts);
-        needs.add(&section);
-        let file = RulesFile {
-            header: Vec::new(),
-            items: section,
-        };
-        let text = emit(&file, Target::Plugin).map_err(|e| ConvertError::Unsafe {
-            source_doc: policy.source.clone(),
-            name: policy.name.clone(),
-            message: e.to_string(),
-        })?;
-        body.push('\n');
-        body.push_str(&text);
+        writer.section(policy, section, opts)?;
     }
-    let names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
-    let mut head = preamble::header(&names, opts, needs);
-    head.header.extend(falco_yaml_snippet(opts));
-    let head = emit(&head, Target::Plugin).map_err(|e| ConvertError::Unsafe {
-        source_doc: String::new(),
-        name: String::new(),
-        message: e.to_string(),
-    })?;
-    body.reserve_exact(head.len());
-    body.insert_str(0, &head);
-    Ok(Conversion {
-        text: body,
-        warnings,
-    })
+    writer.finish(policies, opts, falco_yaml_snippet(opts))
 }
 
 /// How one policy is named in rule names (its safe prefix, as the `falco` target), in outputs
@@ -287,15 +245,7 @@ fn generated(
     prefix: &str,
     opts: &Options,
 ) -> Result<(Vec<Item>, Vec<String>), ConvertError> {
-    let scope =
-        scope_of(&policy.psp, &opts.images, &opts.namespaces).map_err(|(path, message)| {
-            ConvertError::InvalidValue {
-                source_doc: policy.source.clone(),
-                name: policy.name.clone(),
-                path,
-                message,
-            }
-        })?;
+    let scope = checked_scope(policy, opts)?;
     let ctx = Ctx::new(policy, prefix.to_string(), scope, opts);
     let mut items = preamble::policy_items(&ctx);
     for g in GENERATORS {
