@@ -28,10 +28,11 @@ pub struct PluginConfig {
     pub namespaces: Vec<String>,
 }
 
-/// The question the plugin answers (SPEC §5).
+/// The question the plugin answers (SPEC §5). Inlined in the schema: no `$ref` for Falco's
+/// schema validator to resolve.
 #[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-#[schemars(crate = "falco_plugin::schemars")]
+#[schemars(crate = "falco_plugin::schemars", inline)]
 pub enum ModeName {
     #[default]
     Strict,
