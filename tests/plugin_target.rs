@@ -220,7 +220,22 @@ fn check_target_plugin_needs_the_policies() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--psp-path"));
+    // Without --target, the file's required_plugin_versions (pspconv) says it is plugin rules.
     let out = run(&["check", "--rules-path", r, "--psp-path", p, "--events", e]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("inferred from required_plugin_versions names pspconv"));
+    let out = run(&[
+        "check",
+        "--target",
+        "falco",
+        "--rules-path",
+        r,
+        "--psp-path",
+        p,
+        "--events",
+        e,
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let out = run(&[
         "check",
