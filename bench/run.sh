@@ -56,12 +56,16 @@ need jq || die "jq is missing"
 if [ "$smoke" = 1 ]; then
     profile=debug
     list_sizes=(10 50 100)
+    goal_size=100
     log_small=1 log_big=4
     growth_psps=(1 2 5)
     warmup=0 runs=1 slow_runs=1
 else
     profile=release
-    list_sizes=(1000 5000 10000)
+    # 20 000: no count limit stops a list that large (the tests convert 20 000 small policies
+    # in legacy form; this converts varied ones for the current target).
+    list_sizes=(1000 5000 10000 20000)
+    goal_size=10000
     log_small=50 log_big=500
     growth_psps=(1 10 100)
     warmup=3 runs=10 slow_runs=3
@@ -206,7 +210,7 @@ g_last=$(median check-growth $((${#growth_psps[@]} - 1)))
         t=$(median convert-list "$i")
         per=$(awk -v t="$t" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / n }')
         goal=""
-        [ "$n" = "$n_last" ] && goal="< 1 s: $(verdict "$(awk -v t="$t" 'BEGIN { print (t < 1) }')")"
+        [ "$n" = "$goal_size" ] && goal="< 1 s: $(verdict "$(awk -v t="$t" 'BEGIN { print (t < 1) }')")"
         echo "| List of $n PSPs ($(($(stat -c %s "$dir/psp-list-$n.yaml") / 1000)) kB) | $(ms "$t") ms ($per µs/PSP) | $(ms "$(minimum convert-list "$i")") ms | $(ms "$(cpu convert-list "$i")") ms | $goal |"
     done
     echo

@@ -7,11 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::app::{policy_set_options, Input, PolicySetInputs, Reporter};
+use crate::app::{policy_set_options, Input, PolicySetInputs, Reporter, UserError};
 use crate::check::{self, CheckOptions, RuleMatching};
 use crate::convert::{self, Options};
+use crate::plugin_config::{plugin_state, PluginSettings};
 use crate::psp::{load_policies, load_policy_set};
 use crate::Target;
+use std::sync::Arc;
 
 /// Where the rules come from.
 pub enum RulesSource {
@@ -19,6 +21,9 @@ pub enum RulesSource {
     Psp(Input),
     /// Load an existing Falco rules file.
     Rules(Input),
+    /// `plugin` target: load an existing rules file, with the policies the plugin is
+    /// configured with.
+    PluginRules { rules: Input, policies: Input },
 }
 
 pub struct CheckConfig {
@@ -26,11 +31,11 @@ pub struct CheckConfig {
     pub events: Input,
     /// Target, mode, scope and bounds for the conversion (the target also for evaluation).
     pub options: Options,
-    /// `--policy-set`, with its `--rbac` inputs (only with `--psp-path`).
-    pub policy_set: Option<PolicySetInputs>,
     /// Whether `--target` was given; if not, a rules file is evaluated as the target it was
     /// written for.
     pub target_given: bool,
+    /// `--policy-set`, with its `--rbac` inputs (only with `--psp-path`).
+    pub policy_set: Option<PolicySetInputs>,
     pub json: bool,
     pub rule_matching: RuleMatching,
 }
@@ -79,54 +84,97 @@ fn rules_target(
 
 pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
     let mut target = cfg.options.target;
-    let (text, origin) = match &cfg.rules {
-        RulesSource::Psp(input) => {
-            let mut options = cfg.options.clone();
-            if let Some(set) = &cfg.policy_set {
-                if matches!(cfg.events, Input::Stdin) && set.rbac.iter().any(|i| matches!(i, Input::Stdin)) {
-                    return Err(crate::app::UserError {
-                        message: "stdin (`-`) given for both --events and --rbac".into(),
-                        hint: "read at most one of the inputs from stdin".into(),
-                    }
-                    .into());
+    let mut options = cfg.options.clone();
+    match (&cfg.policy_set, &cfg.rules) {
+        (None, _) => {}
+        (Some(set), RulesSource::Psp(input)) => {
+            if matches!(cfg.events, Input::Stdin)
+                && set.rbac.iter().any(|i| matches!(i, Input::Stdin))
+            {
+                return Err(UserError {
+                    message: "stdin (`-`) given for both --events and --rbac".into(),
+                    hint: "read at most one of the inputs from stdin".into(),
                 }
-                options.policy_set = Some(policy_set_options(set, input, reporter)?);
+                .into());
             }
-            let psp_text = input.read_text()?;
-            let loaded = if cfg.policy_set.is_some() {
-                load_policy_set(&psp_text, &input.origin())?
-            } else {
-                load_policies(&psp_text, &input.origin())?
-            };
-            for w in &loaded.warnings {
-                reporter.diag(w);
+            options.policy_set = Some(policy_set_options(set, input, reporter)?);
+        }
+        (Some(_), _) => {
+            return Err(UserError {
+                message: "--policy-set needs --psp-path alone: a rules file given with --rules-path already holds its policy set".into(),
+                hint: "convert with `pspconv convert psp --policy-set ...` and check that file without --policy-set, or give only --psp-path".into(),
             }
-            let conversion = convert::convert(&loaded.policies, &options)?;
+            .into())
+        }
+    }
+    let policies = |input: &Input| -> Result<Vec<crate::psp::LoadedPolicy>> {
+        let psp_text = input.read_text()?;
+        let loaded = if cfg.policy_set.is_some() {
+            load_policy_set(&psp_text, &input.origin())?
+        } else {
+            load_policies(&psp_text, &input.origin())?
+        };
+        for w in &loaded.warnings {
+            reporter.diag(w);
+        }
+        Ok(loaded.policies)
+    };
+    let (text, origin, plugin_policies) = match &cfg.rules {
+        RulesSource::Psp(input) => {
+            let policies = policies(input)?;
+            let conversion = convert::convert(&policies, &options)?;
             for w in &conversion.warnings {
                 reporter.diag(w);
             }
             (
                 conversion.text,
                 format!("rules converted from {}", input.origin()),
+                Some(policies),
             )
-        }
-        RulesSource::Rules(_) if cfg.policy_set.is_some() => {
-            return Err(crate::app::UserError {
-                message: "--policy-set needs --psp-path: a rules file given with --rules-path already holds its policy set".into(),
-                hint: "convert with `pspconv convert psp --policy-set ...` and check that file without --policy-set, or give --psp-path".into(),
-            }
-            .into())
         }
         RulesSource::Rules(input) => {
             let text = input.read_text()?;
             let origin = input.origin();
             target = rules_target(&text, &origin, target, cfg.target_given, reporter);
-            (text, origin)
+            if target == Target::Plugin {
+                return Err(UserError {
+                    message: "--target plugin evaluates the rules with the plugin's policies, and none were given".into(),
+                    hint: "add --psp-path with the policies the plugin is configured with".into(),
+                }
+                .into());
+            }
+            (text, origin, None)
+        }
+        RulesSource::PluginRules {
+            rules,
+            policies: psp,
+        } => {
+            let text = rules.read_text()?;
+            let origin = rules.origin();
+            target = rules_target(&text, &origin, target, cfg.target_given, reporter);
+            if target != Target::Plugin {
+                return Err(UserError {
+                    message: "--psp-path and --rules-path go together only with --target plugin".into(),
+                    hint: "give --psp-path to convert on the fly, or --rules-path for an existing rules file".into(),
+                }
+                .into());
+            }
+            (text, origin, Some(policies(psp)?))
         }
     };
-    let rules = check::load(&text, &origin, target)?;
+    let mut rules = check::load(&text, &origin, target)?;
     for w in &rules.warnings {
         reporter.diag(&format!("warning: {origin}: {w}"));
+    }
+    if target == Target::Plugin {
+        let settings = PluginSettings {
+            policies: Default::default(),
+            mode: cfg.options.mode,
+            images: cfg.options.images.clone(),
+            namespaces: cfg.options.namespaces.clone(),
+        };
+        let state = plugin_state(plugin_policies.as_deref().unwrap_or_default(), &settings)?;
+        rules.attach_plugin(Arc::new(state));
     }
     let opts = CheckOptions {
         target,

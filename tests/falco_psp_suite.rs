@@ -13,10 +13,15 @@
 //! (SPEC §3), so an expected name matches ours with or without it. falcoctl also named its
 //! fsGroup rule `(fsGroup)` whatever the strategy; pspconv writes `(fsGroup=MustRunAs)` like the
 //! other strategies (SPEC §3), so the strategy is dropped before comparing.
+//!
+//! The `plugin` target runs the same cases through `check --target plugin` (the native
+//! evaluator behind the `psp.*` fields): with `--rule-per property` its rules bear the `falco`
+//! target's names and must give exactly the expected alerts; with one rule per policy, that rule
+//! fires once exactly when some property rule is expected to.
 
 mod common;
 use common::*;
-use pspconv::convert::Mode;
+use pspconv::convert::{Mode, RulePer};
 use pspconv::yaml::{load_all, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -123,6 +128,52 @@ thread_local! {
     /// Converted and loaded rules per (PSP file, target, mode): many cases share a PSP.
     static RULES: std::cell::RefCell<BTreeMap<(String, bool, u8), std::rc::Rc<pspconv::check::RuleSet>>> =
         Default::default();
+}
+
+/// A case through the `plugin` target's rules.
+fn run_plugin_case(case: &Case, mode: Mode, rule_per: RulePer) -> BTreeMap<String, u64> {
+    let psp = std::fs::read_to_string(suite_dir().join(&case.psp)).unwrap();
+    let rules = plugin_rules(&psp, mode, rule_per);
+    let events = std::fs::read_to_string(suite_dir().join(&case.trace)).unwrap();
+    normalize(&fired_on(&rules, pspconv::Target::Plugin, &events))
+}
+
+#[test]
+fn every_k8s_audit_case_passes_through_the_plugin_rules_in_declared_and_strict() {
+    let mut failures = Vec::new();
+    for case in &cases() {
+        let want = expected_normalized(&case.expected);
+        for mode in [Mode::Declared, Mode::Strict] {
+            let got = run_plugin_case(case, mode, RulePer::Property);
+            if !matches(&got, &want, mode == Mode::Declared) {
+                failures.push(format!(
+                    "{} [plugin, rule per property, {mode:?}]: expected {want:?}, got {got:?}",
+                    case.name
+                ));
+            }
+            let got = run_plugin_case(case, mode, RulePer::Policy);
+            let fired: u64 = got.values().sum();
+            let expected_one = !want.is_empty();
+            let ok = if expected_one {
+                fired == 1 && got.keys().all(|k| k.ends_with(" Violation"))
+            } else {
+                fired == 0
+            };
+            if !ok {
+                failures.push(format!(
+                    "{} [plugin, rule per policy, {mode:?}]: expected {}, got {got:?}",
+                    case.name,
+                    if expected_one { "one alert" } else { "none" }
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn run_case(case: &Case, target: pspconv::Target, mode: Mode) -> BTreeMap<String, u64> {

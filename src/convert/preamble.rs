@@ -289,7 +289,7 @@ impl Needs {
 /// (names are unique per policy, so a policy's rules use only its own). `roots` are macros
 /// kept as if a rule used them (the policy-set rules come later, in their own section).
 pub fn finish_section(items: Vec<Item>, opts: &Options, roots: &[String]) -> Vec<Item> {
-    if opts.target == Target::Falco {
+    if opts.target.is_current() {
         prune(items, roots)
     } else {
         items
@@ -331,6 +331,14 @@ pub fn header(names: &[&str], opts: &Options, needs: Needs) -> RulesFile {
     let mut items = Vec::new();
     match opts.target {
         Target::Legacy => items.push(Item::EngineVersion(EngineVersion::Int(5))),
+        Target::Plugin => {
+            items.push(Item::EngineVersion(
+                needs.engine.unwrap_or(EngineVersion::Semver(0, 15, 0)),
+            ));
+            if needs.k8s_audit {
+                items.push(Item::PluginVersions(pspconv_plugin_requirements()));
+            }
+        }
         Target::Falco => {
             items.push(Item::EngineVersion(
                 needs.engine.unwrap_or(EngineVersion::Semver(0, 15, 0)),
@@ -383,19 +391,36 @@ fn engine_version(items: &[Item]) -> EngineVersion {
     EngineVersion::Semver(v.0, v.1, v.2)
 }
 
+/// The `plugin` target's audit rules read k8saudit's `ka.*` fields (in outputs) and the pspconv
+/// plugin's `psp.*` fields, whose version is pspconv's own.
+fn pspconv_plugin_requirements() -> Vec<PluginRequirement> {
+    vec![
+        k8saudit_requirement(),
+        PluginRequirement {
+            name: "pspconv",
+            version: env!("CARGO_PKG_VERSION"),
+            alternatives: vec![],
+        },
+    ]
+}
+
+fn k8saudit_requirement() -> PluginRequirement {
+    PluginRequirement {
+        name: "k8saudit",
+        version: "0.7.0",
+        alternatives: vec![
+            ("k8saudit-eks", "0.4.0"),
+            ("k8saudit-gke", "0.1.0"),
+            ("k8saudit-aks", "0.1.0"),
+            ("k8saudit-ovh", "0.1.0"),
+        ],
+    }
+}
+
 fn plugin_requirements(needs: Needs, sources: Sources) -> Vec<PluginRequirement> {
     let mut reqs = Vec::new();
     if sources == Sources::K8sAudit && needs.k8s_audit {
-        reqs.push(PluginRequirement {
-            name: "k8saudit",
-            version: "0.7.0",
-            alternatives: vec![
-                ("k8saudit-eks", "0.4.0"),
-                ("k8saudit-gke", "0.1.0"),
-                ("k8saudit-aks", "0.1.0"),
-                ("k8saudit-ovh", "0.1.0"),
-            ],
-        });
+        reqs.push(k8saudit_requirement());
         reqs.push(PluginRequirement {
             name: "json",
             version: "0.7.0",

@@ -56,13 +56,15 @@ impl PolicyVerdict {
     pub fn properties(&self) -> impl Iterator<Item = &str> {
         self.violations.iter().map(|v| v.property.as_str())
     }
-    /// All reasons joined with `; `.
+    /// Every violation as `<property>: <reason>`, joined with ` | ` (a reason separates its
+    /// offenders with `; `), e.g. `privileged: container "a" (containers[0]) is privileged |
+    /// volumes: volume "h" (volumes[0]) is of type hostPath`.
     pub fn reason(&self) -> String {
         self.violations
             .iter()
-            .map(|v| v.reason.as_str())
+            .map(|v| format!("{}: {}", v.property, v.reason))
             .collect::<Vec<_>>()
-            .join("; ")
+            .join(" | ")
     }
 }
 

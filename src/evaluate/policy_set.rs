@@ -130,7 +130,8 @@ impl SetVerdict {
         self.violation().is_some()
     }
 
-    /// Human-readable: for every usable policy, which properties reject the pod and why; or
+    /// Human-readable: for every usable policy (`[name]`), which properties reject the pod and
+    /// why (`<property>: <reason> | ...`); or
     /// who had no usable policy. Empty when the set admits the pod.
     pub fn reason(
         &self,
@@ -154,13 +155,9 @@ impl SetVerdict {
                 let each: Vec<String> = self
                     .usable
                     .iter()
-                    .map(|&i| {
-                        let v = &per_policy[i];
-                        let props: Vec<&str> = v.properties().collect();
-                        format!("{} rejects {}: {}", names[i], props.join(", "), v.reason())
-                    })
+                    .map(|&i| format!("[{}] {}", names[i], per_policy[i].reason()))
                     .collect();
-                format!("no usable policy admits the pod: {}", each.join(" | "))
+                format!("no usable policy admits the pod: {}", each.join(" "))
             }
         }
     }
@@ -210,7 +207,7 @@ mod tests {
         assert_eq!(v.violation(), Some(SetViolation::EveryUsablePolicyRejects));
         assert_eq!(
             v.reason(&names, &per, &REQUEST),
-            "no usable policy admits the pod: a rejects privileged: privileged is wrong | b rejects hostPID, volumes: hostPID is wrong; volumes is wrong"
+            "no usable policy admits the pod: [a] privileged: privileged is wrong [b] hostPID: hostPID is wrong | volumes: volumes is wrong"
         );
     }
 

@@ -18,6 +18,9 @@ pub enum FieldArg {
     Pointer(Vec<String>),
     /// A plain key, e.g. `container.label[io.kubernetes.pod.namespace]`.
     Key(&'static str),
+    /// A policy name as the pspconv plugin's fields take it (`psp.violated[no-privileged]`);
+    /// the renderer refuses anything but a bare field argument.
+    Policy(String),
 }
 
 impl Field {

@@ -147,6 +147,11 @@ pub fn write_field(out: &mut String, field: &Field, target: Target) -> Result<()
             out.push_str(k);
             out.push(']');
         }
+        Some(FieldArg::Policy(name)) => {
+            out.push('[');
+            out.push_str(&policy_arg(name)?);
+            out.push(']');
+        }
         Some(FieldArg::Pointer(segs)) => {
             out.push('[');
             for seg in segs {
@@ -157,6 +162,24 @@ pub fn write_field(out: &mut String, field: &Field, target: Target) -> Result<()
         }
     }
     Ok(())
+}
+
+/// A policy name as a bracket argument of the pspconv plugin's fields, in conditions and in
+/// outputs alike: letters, digits, `-`, `.` and `_` only (every Kubernetes name), so that it
+/// needs no quoting anywhere.
+pub fn policy_arg(name: &str) -> Result<String, UnsafeValue> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(UnsafeValue {
+            value: name.to_string(),
+            reason: "a policy name in a field argument may contain only letters, digits, '-', '.' and '_'",
+        })
+    }
 }
 
 /// Escapes one JSON-pointer segment (RFC 6901: `~` → `~0`, `/` → `~1`). Characters that would
@@ -242,7 +265,7 @@ fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), Un
 /// `nginx`); a quoted value is one run with its quotes and never matches. Legacy output keeps
 /// the seed's bare words.
 pub fn push_value(out: &mut String, s: &str, target: Target) -> Result<(), UnsafeValue> {
-    push_quoted_as(out, s, target, target == Target::Falco)
+    push_quoted_as(out, s, target, target.is_current())
 }
 
 /// Writes a string so current Falco reads back exactly `s`: bare when it is a plain token,
@@ -407,6 +430,22 @@ mod tests {
         assert!(render(&e, Target::Legacy)
             .unwrap()
             .starts_with("jevt.value["));
+    }
+
+    #[test]
+    fn policy_arguments_are_bare_or_refused() {
+        let f = |name: &str| Field {
+            name: "psp.violated",
+            arg: Some(FieldArg::Policy(name.into())),
+        };
+        let e = Expr::eq(f("psp.flannel-x_1"), Value::Word("true"));
+        assert_eq!(
+            render(&e, Target::Plugin).unwrap(),
+            "psp.violated[psp.flannel-x_1]=true"
+        );
+        for bad in ["a]", "a b", "x\"y", "", "a[b"] {
+            assert!(render(&Expr::eq(f(bad), Value::Word("true")), Target::Plugin).is_err());
+        }
     }
 
     #[test]

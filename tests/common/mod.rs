@@ -143,3 +143,37 @@ pub fn policy_yaml(name: &str, annotations: &str, spec: &str) -> String {
 pub fn count(names: &[String], property: &str) -> usize {
     names.iter().filter(|n| n.contains(property)).count()
 }
+
+/// `plugin` target: `psp` (YAML) converted with one rule per policy or per property, loaded
+/// (asserting no Falco load warning), with the plugin configured with the same policies in
+/// the same mode, as `check --target plugin` does.
+pub fn plugin_rules(psp: &str, mode: Mode, rule_per: pspconv::convert::RulePer) -> check::RuleSet {
+    let loaded = load_policies(psp, "test.yaml").expect("test PSP loads");
+    let opts = Options {
+        target: Target::Plugin,
+        mode,
+        sources: Sources::All,
+        rule_per,
+        ..Options::default()
+    };
+    let text = convert(&loaded.policies, &opts)
+        .expect("test PSP converts")
+        .text;
+    let mut set = load(&text, Target::Plugin);
+    let warnings: Vec<String> = set.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(warnings.is_empty(), "load warnings: {warnings:#?}");
+    set.attach_plugin(std::sync::Arc::new(plugin_state(&loaded.policies, mode)));
+    set
+}
+
+/// The plugin's state for `policies` in `mode` (no scope overrides).
+pub fn plugin_state(
+    policies: &[pspconv::psp::LoadedPolicy],
+    mode: Mode,
+) -> pspconv::plugin_fields::PluginState {
+    let settings = pspconv::plugin_config::PluginSettings {
+        mode,
+        ..Default::default()
+    };
+    pspconv::plugin_config::plugin_state(policies, &settings).expect("plugin state")
+}
