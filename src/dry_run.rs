@@ -172,8 +172,11 @@ pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
             mode: cfg.options.mode,
             images: cfg.options.images.clone(),
             namespaces: cfg.options.namespaces.clone(),
+            rbac: Vec::new(),
         };
-        let state = plugin_state(plugin_policies.as_deref().unwrap_or_default(), &settings)?;
+        let mut state = plugin_state(plugin_policies.as_deref().unwrap_or_default(), &settings)?;
+        // The RBAC read for --policy-set, as the plugin's `rbac` setting would give it.
+        state.set.rbac = options.policy_set.as_ref().and_then(|s| s.rbac.clone());
         rules.attach_plugin(Arc::new(state));
     }
     let opts = CheckOptions {

@@ -20,6 +20,9 @@ pub struct PluginSettings {
     pub images: Vec<String>,
     /// Overrides every policy's namespaces annotation, as `--namespaces` does.
     pub namespaces: Vec<String>,
+    /// RBAC files deciding which policies are usable for the set fields (`psp.set.*`); empty:
+    /// every policy is usable.
+    pub rbac: Vec<PathBuf>,
 }
 
 /// Why the plugin's policies did not load.
@@ -39,6 +42,14 @@ pub enum PluginConfigError {
     Scope(Box<EvaluatorError>),
     #[error(transparent)]
     Ambiguous(#[from] AmbiguousPolicy),
+    #[error("rbac {path}: {source}")]
+    RbacIo {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("rbac: {0}")]
+    Rbac(Box<LoadError>),
 }
 
 /// The policies of `path` (a file or a folder) and the loader's warnings.
@@ -95,8 +106,24 @@ fn is_policy_file(p: &Path) -> bool {
 pub fn load_plugin_state(
     settings: &PluginSettings,
 ) -> Result<(PluginState, Vec<String>), PluginConfigError> {
-    let (policies, warnings) = load_policy_path(&settings.policies)?;
-    let state = plugin_state(&policies, settings)?;
+    let (policies, mut warnings) = load_policy_path(&settings.policies)?;
+    let mut state = plugin_state(&policies, settings)?;
+    if !settings.rbac.is_empty() {
+        let mut texts = Vec::new();
+        for path in &settings.rbac {
+            let text =
+                std::fs::read_to_string(path).map_err(|source| PluginConfigError::RbacIo {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            texts.push((text, path.display().to_string()));
+        }
+        let (perms, more) =
+            crate::rbac::resolve_inputs(texts.iter().map(|(t, o)| (t.as_str(), o.as_str())))
+                .map_err(|e| PluginConfigError::Rbac(Box::new(e)))?;
+        warnings.extend(more);
+        state.set.rbac = Some(perms);
+    }
     Ok((state, warnings))
 }
 

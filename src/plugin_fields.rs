@@ -25,7 +25,7 @@
 use std::collections::HashMap;
 
 use crate::convert::safe_name;
-use crate::evaluate::{EventVerdict, PolicyEvaluator};
+use crate::evaluate::{EventVerdict, PolicyEvaluator, PolicySet};
 
 /// What a field reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +37,10 @@ pub enum FieldKind {
     Loaded,
     Policies,
     Mode,
+    SetViolated,
+    SetUsable,
+    SetAdmitting,
+    SetReason,
 }
 
 /// One field of the plugin.
@@ -102,6 +106,34 @@ pub const FIELDS: &[PluginField] = &[
         per_policy: false,
         description: "The plugin's mode: strict, admission or declared",
     },
+    PluginField {
+        name: "psp.set.violated",
+        kind: FieldKind::SetViolated,
+        list: false,
+        per_policy: false,
+        description: "'true' when no policy usable for the evaluated pod (per the rbac setting; every policy without it) admits it, 'false' when one does; no value on other events",
+    },
+    PluginField {
+        name: "psp.set.usable",
+        kind: FieldKind::SetUsable,
+        list: true,
+        per_policy: false,
+        description: "The policies the requesting user or the pod's service account may use (all loaded policies without the rbac setting)",
+    },
+    PluginField {
+        name: "psp.set.admitting",
+        kind: FieldKind::SetAdmitting,
+        list: true,
+        per_policy: false,
+        description: "The usable policies that admit the evaluated pod",
+    },
+    PluginField {
+        name: "psp.set.reason",
+        kind: FieldKind::SetReason,
+        list: false,
+        per_policy: false,
+        description: "Why the set rejects the evaluated pod: no usable policy, or each usable policy with the properties that reject the pod; no value when the set admits it",
+    },
 ];
 
 /// The field named `name`.
@@ -124,6 +156,8 @@ pub struct AmbiguousPolicy {
 #[derive(Debug)]
 pub struct PluginState {
     pub evaluator: PolicyEvaluator,
+    /// The loaded policies as one set (SPEC §9), with the RBAC of the `rbac` setting.
+    pub set: PolicySet,
     by_name: HashMap<String, usize>,
 }
 
@@ -151,7 +185,12 @@ impl PluginState {
                 }
             }
         }
-        Ok(PluginState { evaluator, by_name })
+        let set = PolicySet::new(&evaluator, None);
+        Ok(PluginState {
+            evaluator,
+            set,
+            by_name,
+        })
     }
 
     /// The index of the policy a field argument names (its name or its safe name).
@@ -193,6 +232,23 @@ impl PluginState {
                 .filter(|j| !j.admits())
                 .map(|j| vec![j.reason()])
                 .unwrap_or_default(),
+            FieldKind::SetViolated
+            | FieldKind::SetUsable
+            | FieldKind::SetAdmitting
+            | FieldKind::SetReason => {
+                let Some(v) = verdict else {
+                    return Vec::new();
+                };
+                let set = self.set.judge(v);
+                let names = |ix: &[usize]| self.set.names_of(ix).map(str::to_string).collect();
+                match field.kind {
+                    FieldKind::SetViolated => flag(set.violated()),
+                    FieldKind::SetUsable => names(&set.usable),
+                    FieldKind::SetAdmitting => names(&set.admitting),
+                    _ if set.violated() => vec![self.set.reason(&set, v)],
+                    _ => Vec::new(),
+                }
+            }
         }
     }
 }

@@ -26,6 +26,20 @@ pub struct PluginConfig {
     /// Namespaces every policy is limited to (overrides the namespaces annotation).
     #[serde(default)]
     pub namespaces: Vec<String>,
+    /// RBAC objects (Roles, ClusterRoles, RoleBindings, ClusterRoleBindings, as `kubectl get
+    /// ... -o yaml` prints them) deciding which policies the psp.set.* fields count as usable:
+    /// a file or a list of files. Without it every policy is usable.
+    #[serde(default)]
+    pub rbac: Option<RbacFiles>,
+}
+
+/// One RBAC file or several.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(crate = "falco_plugin::schemars", inline)]
+pub enum RbacFiles {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// The question the plugin answers (SPEC §5). Inlined in the schema: no `$ref` for Falco's
@@ -51,6 +65,11 @@ impl PluginConfig {
             },
             images: self.images.clone(),
             namespaces: self.namespaces.clone(),
+            rbac: match &self.rbac {
+                None => Vec::new(),
+                Some(RbacFiles::One(f)) => vec![f.into()],
+                Some(RbacFiles::Many(fs)) => fs.iter().map(Into::into).collect(),
+            },
         }
     }
 

@@ -132,6 +132,18 @@ impl PspPlugin {
     fn mode(&mut self, req: ExtractRequest<Self>) -> anyhow::Result<Option<CString>> {
         self.one(6, None, req)
     }
+    fn set_violated(&mut self, req: ExtractRequest<Self>) -> anyhow::Result<Option<CString>> {
+        self.one(7, None, req)
+    }
+    fn set_usable(&mut self, req: ExtractRequest<Self>) -> anyhow::Result<Vec<CString>> {
+        self.many(8, None, req)
+    }
+    fn set_admitting(&mut self, req: ExtractRequest<Self>) -> anyhow::Result<Vec<CString>> {
+        self.many(9, None, req)
+    }
+    fn set_reason(&mut self, req: ExtractRequest<Self>) -> anyhow::Result<Option<CString>> {
+        self.one(10, None, req)
+    }
 }
 
 impl ExtractPlugin for PspPlugin {
@@ -147,5 +159,9 @@ impl ExtractPlugin for PspPlugin {
         field(FIELDS[4].name, &Self::loaded).with_description(FIELDS[4].description),
         field(FIELDS[5].name, &Self::policies).with_description(FIELDS[5].description),
         field(FIELDS[6].name, &Self::mode).with_description(FIELDS[6].description),
+        field(FIELDS[7].name, &Self::set_violated).with_description(FIELDS[7].description),
+        field(FIELDS[8].name, &Self::set_usable).with_description(FIELDS[8].description),
+        field(FIELDS[9].name, &Self::set_admitting).with_description(FIELDS[9].description),
+        field(FIELDS[10].name, &Self::set_reason).with_description(FIELDS[10].description),
     ];
 }

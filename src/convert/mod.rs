@@ -192,16 +192,7 @@ pub const GENERATORS: &[Generator] = &[
 
 /// Converts every policy into one rules file.
 pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, ConvertError> {
-    if opts.target == Target::Plugin {
-        if opts.policy_set.is_some() {
-            return Err(ConvertError::Unsupported(
-                "--policy-set is not supported for --target plugin yet; use --target falco".into(),
-            ));
-        }
-        return plugin_rules::convert(policies, opts);
-    }
-    let prefixes = naming::unique_prefixes(policies)?;
-    let mut writer = RulesWriter::default();
+    let mut set_notes = Vec::new();
     let set_opts;
     let opts = match &opts.policy_set {
         None => opts,
@@ -217,16 +208,27 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
         }
         Some(_) => {
             if opts.sources == Sources::All {
-                writer.warn(vec!["note: --policy-set: only k8s_audit rules are written (a process cannot tell which policy admitted its pod)".to_string()]);
+                set_notes.push("note: --policy-set: only k8s_audit rules are written (a process cannot tell which policy admitted its pod)".to_string());
             }
             set_opts = Options {
                 sources: Sources::K8sAudit,
                 ..opts.clone()
             };
-            writer.shared(policy_set::guard_items(), &set_opts)?;
             &set_opts
         }
     };
+    if opts.target == Target::Plugin {
+        let mut conversion = plugin_rules::convert(policies, opts)?;
+        set_notes.append(&mut conversion.warnings);
+        conversion.warnings = set_notes;
+        return Ok(conversion);
+    }
+    let prefixes = naming::unique_prefixes(policies)?;
+    let mut writer = RulesWriter::default();
+    writer.warn(set_notes);
+    if opts.policy_set.is_some() {
+        writer.shared(policy_set::guard_items(), opts)?;
+    }
     let rbac = opts.policy_set.as_ref().and_then(|s| s.rbac.as_ref());
     let mut members = Vec::new();
     for (policy, prefix) in policies.iter().zip(prefixes) {

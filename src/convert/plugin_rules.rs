@@ -45,7 +45,10 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
             lines: vec![format!("Policy {} ({})", policy.name, policy.source)],
             banner: true,
         }];
-        if opts.sources.k8s_audit() {
+        if opts.sources.k8s_audit() && opts.policy_set.is_some() {
+            // The set rule (after every policy) judges; per policy only the out-of-sync guard.
+            section.push(names.guard_rule());
+        } else if opts.sources.k8s_audit() {
             match opts.rule_per {
                 RulePer::Policy => section.push(names.policy_rule(opts)),
                 RulePer::Property => {
@@ -62,7 +65,31 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
         }
         writer.section(policy, section, opts)?;
     }
+    if opts.policy_set.is_some() && opts.sources.k8s_audit() {
+        writer.shared(vec![set_rule(policies, opts)], opts)?;
+    }
     writer.finish(policies, opts, falco_yaml_snippet(opts))
+}
+
+/// `--policy-set`: one rule for the whole set, reading the plugin's set fields (SPEC §9): it
+/// fires once per pod no usable policy admits, naming the usable policies and, per policy, the
+/// properties that reject the pod (`psp.set.reason`).
+fn set_rule(policies: &[LoadedPolicy], opts: &Options) -> Item {
+    let names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
+    Item::Rule(Rule {
+        name: "PSP set Violation K8s Audit".into(),
+        desc: format!(
+            "Detect a pod creation that no usable policy of the set ({}) admits (evaluated by the pspconv plugin; rules generated for {} mode)",
+            names.join(", "),
+            opts.mode.name()
+        ),
+        condition: Expr::eq(Field::new("psp.set.violated"), Value::Word("true")),
+        output: "Pod Security Policy set violation--%psp.set.reason (usable=%psp.set.usable user=%ka.user.name groups=%ka.user.groups pod=%ka.resp.name ns=%ka.target.namespace images=%ka.req.pod.containers.image mode=%psp.mode)".into(),
+        priority: "WARNING",
+        source: Source::K8sAudit,
+        tags: vec!["k8s-psp".into(), "k8s-psp-set".into()],
+        skip_if_unknown_filter: false,
+    })
 }
 
 /// How one policy is named in rule names (its safe prefix, as the `falco` target), in outputs
