@@ -11,6 +11,10 @@
 //! | `psp.loaded[<policy>]` | string | `true` when the plugin has the policy, `false` otherwise, on every event (the event is not read) |
 //! | `psp.policies` | list | the names of the loaded policies |
 //! | `psp.mode` | string | the plugin's mode: `strict`, `admission` or `declared` |
+//! | `psp.set.violated` | string | `true` when no policy usable for the pod (per the `rbac` setting; every policy without it) admits it (SPEC §9), `false` when one does; no value on other events |
+//! | `psp.set.usable` | list | the policies the requesting user or the pod's service account may use |
+//! | `psp.set.admitting` | list | the usable policies that admit the pod |
+//! | `psp.set.reason` | string | each usable policy (`[name]`) with the properties that reject the pod and why, or who had no usable policy; no value when the set admits the pod |
 //!
 //! `<policy>` is the policy's `metadata.name` or its safe name (`no privileged` and
 //! `no_privileged` both name the policy `no privileged`), so that rules can always use a plain

@@ -64,6 +64,42 @@ fn check_reports_each_violating_pod_once_with_rbac_from_stdin() {
 }
 
 #[test]
+fn check_with_the_plugin_target_reports_the_same_pods_with_reasons() {
+    let (psp, events, rbac) = (
+        fixture("psp.yaml"),
+        fixture("events.jsonl"),
+        fixture("rbac.yaml"),
+    );
+    let (code, out, err) = run(
+        &[
+            "check",
+            "--psp-path",
+            &psp,
+            "--policy-set",
+            "--rbac",
+            &rbac,
+            "--events",
+            &events,
+            "--target",
+            "plugin",
+        ],
+        "",
+    );
+    assert_eq!(code, 1, "{err}");
+    let alerts: Vec<&str> = out.lines().collect();
+    assert_eq!(alerts.len(), 5, "{out}");
+    assert!(
+        alerts.iter().any(|a| {
+            a.contains(
+        "[baseline] volumes: volume \"host\" (volumes[0]) is of type hostPath [restricted] volumes:"
+    ) && a.contains("usable=(baseline,restricted)")
+        }),
+        "{out}"
+    );
+    assert!(err.contains("PSP set Violation K8s Audit: 5"), "{err}");
+}
+
+#[test]
 fn without_rbac_stderr_says_once_that_rbac_is_not_considered() {
     let (code, out, err) = run(
         &[

@@ -280,3 +280,31 @@ fn subject_names_are_values_not_condition_text() {
         assert_eq!(fired, [want], "{user}");
     }
 }
+
+#[test]
+fn plugin_target_fires_its_set_rule_exactly_when_no_usable_policy_admits() {
+    let loaded = load_policy_set(PSP, "psp.yaml").unwrap();
+    for mode in common::MODES {
+        let opts = Options {
+            target: Target::Plugin,
+            mode,
+            sources: Sources::K8sAudit,
+            policy_set: Some(PolicySetOptions { rbac: Some(rbac()) }),
+            ..Options::default()
+        };
+        let text = convert(&loaded.policies, &opts).unwrap().text;
+        let mut rules = common::load(&text, Target::Plugin);
+        assert!(rules.warnings.is_empty(), "{:?}", rules.warnings);
+        let mut state = common::plugin_state(&loaded.policies, mode);
+        state.set.rbac = Some(rbac());
+        rules.attach_plugin(std::sync::Arc::new(state));
+        for (id, line) in event_lines() {
+            let fired = common::fired_on(&rules, Target::Plugin, &format!("{line}\n"));
+            let want: Vec<&str> = expected(&id)
+                .map(|_| "PSP set Violation K8s Audit")
+                .into_iter()
+                .collect();
+            assert_eq!(fired, want, "{id} in {} mode", mode.name());
+        }
+    }
+}

@@ -226,3 +226,83 @@ fn a_folder_of_policies_loads_its_yaml_and_json_files_in_name_order() {
         "{message}"
     );
 }
+
+/// The cluster fixtures of the policy-set tests, with the plugin's `rbac` setting.
+fn cluster_config(rbac: serde_json::Value) -> std::ffi::CString {
+    let json = serde_json::json!({
+        "policies": data("cluster/psp.yaml"),
+        "mode": "strict",
+        "rbac": rbac,
+    });
+    std::ffi::CString::new(json.to_string()).unwrap()
+}
+
+#[test]
+fn set_fields_judge_the_cluster_with_its_rbac() {
+    let text = std::fs::read_to_string(data("cluster/events.jsonl")).unwrap();
+    let events: Vec<String> = text.lines().map(str::to_string).collect();
+    let ids: Vec<String> = events
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["auditID"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    // As a list and as a single file.
+    for rbac in [
+        serde_json::json!([data("cluster/rbac.yaml")]),
+        serde_json::json!(data("cluster/rbac.yaml")),
+    ] {
+        let mut r = start(&cluster_config(rbac), &events).unwrap();
+        for id in &ids {
+            let e = r.next_event().unwrap();
+            let violated = value(&mut r, &e, "psp.set.violated");
+            let usable = value(&mut r, &e, "psp.set.usable");
+            let admitting = value(&mut r, &e, "psp.set.admitting");
+            let reason = value(&mut r, &e, "psp.set.reason");
+            let (want_violated, want_usable) = match id.as_str() {
+                "kube-system-daemonset" => ("false", Some("(privileged,restricted)")),
+                "daemonset-in-default" => ("true", Some("restricted")),
+                "controller-deployer-sa" => ("false", Some("(baseline,restricted)")),
+                "controller-default-sa" => ("true", Some("restricted")),
+                "team-user-root-pod" => ("false", Some("(baseline,restricted)")),
+                "team-user-host-path" => ("true", Some("(baseline,restricted)")),
+                "team-user-other-namespace" => ("true", Some("restricted")),
+                "cluster-admin" => ("false", Some("(privileged,baseline,restricted)")),
+                "anonymous-sandbox" => ("true", None),
+                other => panic!("unexpected event {other}"),
+            };
+            assert_eq!(violated.as_deref(), Some(want_violated), "{id}");
+            assert_eq!(usable.as_deref(), want_usable, "{id}");
+            assert_eq!(
+                reason.is_some(),
+                want_violated == "true",
+                "{id}: {reason:?}"
+            );
+            if want_violated == "true" {
+                assert_eq!(admitting, None, "{id}");
+            } else {
+                assert!(admitting.is_some(), "{id}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bad_rbac_file_is_an_init_error_naming_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("rbac.yaml");
+    std::fs::write(
+        &bad,
+        "kind: RoleBinding\nmetadata: {name: b, namespace: n}\nroleRef: {kind: Role, name: r}\nsubjects:\n- {kind: User, name: [x]}\n",
+    )
+    .unwrap();
+    let err = match start(&cluster_config(serde_json::json!(bad)), &[]) {
+        Ok(_) => panic!("a bad rbac file must fail the init"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains("rbac.yaml:5:"), "{err}");
+    assert!(err.contains("subjects[0].name"), "{err}");
+}

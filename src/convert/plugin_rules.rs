@@ -307,6 +307,11 @@ fn falco_yaml_snippet(opts: &Options) -> Vec<String> {
             opts.namespaces.join(", ")
         ));
     }
+    if opts.policy_set.as_ref().is_some_and(|s| s.rbac.is_some()) {
+        lines.push(
+            "        rbac: [/etc/falco/psp/rbac.yaml]   # the RBAC files given with --rbac".into(),
+        );
+    }
     lines.extend([
         "  load_plugins: [k8saudit, pspconv]".to_string(),
         "  rule_matching: all".to_string(),
