@@ -16,11 +16,15 @@ use crate::Target;
 
 const EXAMPLES: &str = "\
 Examples:
-  pspconv convert psp --psp-path psp.yaml --rules-path psp_rules.yaml
-  pspconv convert psp --psp-path psp.yaml | falco -r /dev/stdin
-  kubectl get psp -o yaml | pspconv convert psp --psp-path - --mode admission
-  pspconv convert psp --psp-path psp.yaml --target legacy --mode declared
-  pspconv explain readOnlyRootFilesystem";
+  pspconv convert psp --psp-path psp.yaml --rules-path /etc/falco/rules.d/psp.yaml
+  kubectl get psp -o yaml | pspconv convert psp --psp-path - --rules-path psp_rules.yaml
+  pspconv convert psp --psp-path psp.yaml --target legacy --mode declared | less
+  pspconv convert psp --psp-path psp.yaml | pspconv check --rules-path - --events audit.log
+  pspconv explain readOnlyRootFilesystem
+
+Hand Falco a file or its rules.d folder, never a pipe: Falco skips a rules path that is not a
+regular file (-r /dev/stdin, -r <(...)) without a word. --rules-path replaces the file at once,
+so a file Falco watches is never seen half-written.";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -84,10 +88,11 @@ pub enum ConvertWhat {
 
 #[derive(Args, Debug, Clone)]
 pub struct PolicyArgs {
-    /// Target Falco: current (plugins), legacy (0.18-0.31, built-in K8s audit), or current
-    /// with the pspconv plugin evaluating the policies.
-    #[arg(long, value_enum, default_value_t = TargetArg::Falco)]
-    pub target: TargetArg,
+    /// Target Falco: current (plugins), legacy (0.18-0.31, built-in K8s audit), or current with
+    /// the pspconv plugin evaluating the policies [default: falco; `check --rules-path`: the
+    /// target the file was written for].
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
     /// Plugin target: one audit rule per policy, or one per policy and property.
     #[arg(long, value_enum, default_value_t = RulePerArg::Policy)]
     pub rule_per: RulePerArg,
@@ -199,7 +204,7 @@ pub enum SourceArg {
 impl PolicyArgs {
     pub fn options(&self, source: SourceArg) -> Options {
         Options {
-            target: match self.target {
+            target: match self.target.unwrap_or(TargetArg::Falco) {
                 TargetArg::Falco => Target::Falco,
                 TargetArg::Legacy => Target::Legacy,
                 TargetArg::Plugin => Target::Plugin,
@@ -306,6 +311,7 @@ pub fn main() -> ExitCode {
                     rules,
                     events: input(&args.events),
                     options: args.policy.options(SourceArg::All),
+                    target_given: args.policy.target.is_some(),
                     json: args.json,
                     rule_matching: match args.rule_matching {
                         RuleMatchingArg::First => RuleMatching::First,

@@ -31,12 +31,57 @@ pub struct CheckConfig {
     pub events: Input,
     /// Target, mode, scope and bounds for the conversion (the target also for evaluation).
     pub options: Options,
+    /// Whether `--target` was given; if not, a rules file is evaluated as the target it was
+    /// written for.
+    pub target_given: bool,
     pub json: bool,
     pub rule_matching: RuleMatching,
 }
 
+/// The target to evaluate an existing rules file as: the one it was written for unless
+/// `--target` says otherwise, which is honoured with a warning when the file contradicts it.
+fn rules_target(
+    text: &str,
+    origin: &str,
+    asked: Target,
+    target_given: bool,
+    reporter: &Reporter,
+) -> Target {
+    let detected = check::detect_target(text);
+    match (detected, target_given) {
+        (Some(d), false) => {
+            reporter.diag(&format!(
+                "note: {origin}: evaluating as target {}, inferred from {} (--target overrides)",
+                d.target.name(),
+                d.evidence
+            ));
+            d.target
+        }
+        (Some(d), true) if d.target != asked => {
+            reporter.diag(&format!(
+                "warning: {origin}: --target {} contradicts the file, written for {} ({}); \
+                 evaluating as {} as asked: expect alerts the file's Falco would not raise",
+                asked.name(),
+                d.target.name(),
+                d.evidence,
+                asked.name()
+            ));
+            asked
+        }
+        (None, false) => {
+            reporter.diag(&format!(
+                "note: {origin}: the file does not say which Falco it is for (no \
+                 required_engine_version, no target-specific field); evaluating as target {}",
+                asked.name()
+            ));
+            asked
+        }
+        (_, true) => asked,
+    }
+}
+
 pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
-    let target = cfg.options.target;
+    let mut target = cfg.options.target;
     let policies = |input: &Input| -> Result<Vec<crate::psp::LoadedPolicy>> {
         let psp_text = input.read_text()?;
         let loaded = load_policies(&psp_text, &input.origin())?;
@@ -59,19 +104,25 @@ pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
             )
         }
         RulesSource::Rules(input) => {
+            let text = input.read_text()?;
+            let origin = input.origin();
+            target = rules_target(&text, &origin, target, cfg.target_given, reporter);
             if target == Target::Plugin {
                 return Err(UserError {
-                    message: "--target plugin evaluates the rules with the plugin's policies, and none were given".into(),
+                    message: format!("{origin}: target plugin evaluates the rules with the plugin's policies, and none were given"),
                     hint: "add --psp-path with the policies the plugin is configured with".into(),
                 }
                 .into());
             }
-            (input.read_text()?, input.origin(), None)
+            (text, origin, None)
         }
         RulesSource::PluginRules {
             rules,
             policies: psp,
         } => {
+            let text = rules.read_text()?;
+            let origin = rules.origin();
+            target = rules_target(&text, &origin, target, cfg.target_given, reporter);
             if target != Target::Plugin {
                 return Err(UserError {
                     message: "--psp-path and --rules-path go together only with --target plugin".into(),
@@ -79,7 +130,7 @@ pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
                 }
                 .into());
             }
-            (rules.read_text()?, rules.origin(), Some(policies(psp)?))
+            (text, origin, Some(policies(psp)?))
         }
     };
     let mut rules = check::load(&text, &origin, target)?;

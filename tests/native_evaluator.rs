@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{native, pod_event, MODES};
+use common::{container_with, native, pod_event, MODES};
 use pspconv::convert::Mode;
 use pspconv::evaluate::{pod_creation, PolicyEvaluator, PolicyVerdict};
 use pspconv::psp::load_policies;
@@ -33,14 +33,6 @@ fn props(v: &PolicyVerdict) -> Vec<&str> {
     v.properties().collect()
 }
 
-fn ctr(name: &str, extra: Value) -> Value {
-    let mut c = json!({"name": name, "image": "nginx"});
-    if let (Value::Object(m), Value::Object(e)) = (&mut c, extra) {
-        m.extend(e);
-    }
-    c
-}
-
 fn many(n: usize, f: impl Fn(usize) -> Value) -> Vec<Value> {
     (0..n).map(f).collect()
 }
@@ -48,7 +40,7 @@ fn many(n: usize, f: impl Fn(usize) -> Value) -> Vec<Value> {
 #[test]
 fn twenty_containers_the_last_one_privileged() {
     let policy = psp(json!({}), json!({"privileged": false, "volumes": ["*"]}));
-    let mut containers = many(20, |i| ctr(&format!("app-{i}"), json!({})));
+    let mut containers = many(20, |i| container_with(&format!("app-{i}"), json!({})));
     let compliant = json!({"containers": containers.clone()});
     containers[19]["securityContext"] = json!({"privileged": true});
     let violating = json!({"containers": containers});
@@ -57,7 +49,7 @@ fn twenty_containers_the_last_one_privileged() {
         let v = verdict(&policy, mode, violating.clone(), json!({}));
         assert_eq!(props(&v), ["privileged"], "{mode:?}");
         assert_eq!(
-            v.reason(),
+            v.violations[0].reason,
             "container \"app-19\" (containers[19]) is privileged"
         );
     }
@@ -70,18 +62,20 @@ fn twenty_init_and_ephemeral_containers_the_last_one_adds_a_capability() {
         json!({"volumes": ["*"], "allowedCapabilities": ["NET_BIND_SERVICE"]}),
     );
     let caps = |c: &str| json!({"securityContext": {"capabilities": {"add": [c]}}});
-    let init = many(20, |i| ctr(&format!("init-{i}"), caps("NET_BIND_SERVICE")));
-    let mut ephemeral = many(20, |i| ctr(&format!("debug-{i}"), json!({})));
-    let spec = |e: &Vec<Value>| json!({"initContainers": init, "containers": [ctr("app", json!({}))], "ephemeralContainers": e});
+    let init = many(20, |i| {
+        container_with(&format!("init-{i}"), caps("NET_BIND_SERVICE"))
+    });
+    let mut ephemeral = many(20, |i| container_with(&format!("debug-{i}"), json!({})));
+    let spec = |e: &Vec<Value>| json!({"initContainers": init, "containers": [container_with("app", json!({}))], "ephemeralContainers": e});
     for mode in MODES {
         assert!(verdict(&policy, mode, spec(&ephemeral), json!({})).admits());
     }
-    ephemeral[19] = ctr("debug-19", caps("SYS_ADMIN"));
+    ephemeral[19] = container_with("debug-19", caps("SYS_ADMIN"));
     for mode in MODES {
         let v = verdict(&policy, mode, spec(&ephemeral), json!({}));
         assert_eq!(props(&v), ["allowedCapabilities"]);
         assert_eq!(
-            v.reason(),
+            v.violations[0].reason,
             "container \"debug-19\" (ephemeralContainers[19]) adds capability SYS_ADMIN"
         );
     }
@@ -91,7 +85,8 @@ fn twenty_init_and_ephemeral_containers_the_last_one_adds_a_capability() {
 fn fifty_volumes_the_last_one_of_a_type_not_allowed() {
     let policy = psp(json!({}), json!({"volumes": ["emptyDir", "configMap"]}));
     let mut volumes = many(50, |i| json!({"name": format!("v{i}"), "emptyDir": {}}));
-    let spec = |v: &Vec<Value>| json!({"containers": [ctr("a", json!({}))], "volumes": v});
+    let spec =
+        |v: &Vec<Value>| json!({"containers": [container_with("a", json!({}))], "volumes": v});
     for mode in MODES {
         assert!(verdict(&policy, mode, spec(&volumes), json!({})).admits());
     }
@@ -99,7 +94,10 @@ fn fifty_volumes_the_last_one_of_a_type_not_allowed() {
     for mode in MODES {
         let v = verdict(&policy, mode, spec(&volumes), json!({}));
         assert_eq!(props(&v), ["volumes"]);
-        assert_eq!(v.reason(), "volume \"v49\" (volumes[49]) is of type cephfs");
+        assert_eq!(
+            v.violations[0].reason,
+            "volume \"v49\" (volumes[49]) is of type cephfs"
+        );
     }
 }
 
@@ -120,7 +118,7 @@ fn fifty_volumes_the_last_host_path_mounted_writable_by_the_twentieth_container(
         m
     };
     let pod = |ro: bool| {
-        let mut containers = many(20, |i| ctr(&format!("c{i}"), json!({})));
+        let mut containers = many(20, |i| container_with(&format!("c{i}"), json!({})));
         containers[19]["volumeMounts"] = json!(mounts(ro));
         json!({"containers": containers, "volumes": volumes})
     };
@@ -129,11 +127,11 @@ fn fifty_volumes_the_last_host_path_mounted_writable_by_the_twentieth_container(
         let v = verdict(&policy, mode, pod(false), json!({}));
         assert_eq!(props(&v), ["allowedHostPaths"]);
         assert!(
-            v.reason().starts_with(
+            v.violations[0].reason.starts_with(
                 "container \"c19\" (containers[19]) mounts read-only hostPath \"/var/log/pods\""
             ),
             "{}",
-            v.reason()
+            v.violations[0].reason
         );
     }
     // A path under no prefix, at volume 49.
@@ -142,11 +140,11 @@ fn fifty_volumes_the_last_host_path_mounted_writable_by_the_twentieth_container(
     let v = verdict(
         &policy,
         Mode::Strict,
-        json!({"containers": [ctr("a", json!({}))], "volumes": outside}),
+        json!({"containers": [container_with("a", json!({}))], "volumes": outside}),
         json!({}),
     );
     assert_eq!(
-        v.reason(),
+        v.violations[0].reason,
         "volume \"logs\" (volumes[49]) has hostPath \"/var/logs\" outside the allowed prefixes"
     );
 }
@@ -166,7 +164,7 @@ fn twelve_ports_the_last_host_port_outside_the_ranges() {
         p
     };
     let pod = |last| {
-        let mut containers = many(3, |i| ctr(&format!("c{i}"), json!({})));
+        let mut containers = many(3, |i| container_with(&format!("c{i}"), json!({})));
         containers[2]["ports"] = json!(ports(last));
         json!({"containers": containers})
     };
@@ -175,12 +173,12 @@ fn twelve_ports_the_last_host_port_outside_the_ranges() {
         let v = verdict(&policy, mode, pod(9000), json!({}));
         assert_eq!(props(&v), ["hostPorts"]);
         assert_eq!(
-            v.reason(),
+            v.violations[0].reason,
             "container \"c2\" (containers[2]) uses host port 9000, outside the allowed host ports (8000-8011)"
         );
     }
     // Under hostNetwork, a containerPort without hostPort is a host port too.
-    let net = json!({"hostNetwork": true, "containers": [ctr("a", json!({"ports": [{"containerPort": 443}]}))]});
+    let net = json!({"hostNetwork": true, "containers": [container_with("a", json!({"ports": [{"containerPort": 443}]}))]});
     let allow_net = psp(
         json!({}),
         json!({"volumes": ["*"], "hostNetwork": true, "hostPorts": [{"min": 8000, "max": 8011}]}),
@@ -202,12 +200,11 @@ fn thirty_sysctls_the_last_one_unsafe() {
         |i| json!({"name": format!("net.core.s{i}"), "value": "1"}),
     );
     sysctls.push(json!({"name": "kernel.msgmax", "value": "1"}));
-    let spec =
-        json!({"securityContext": {"sysctls": sysctls}, "containers": [ctr("a", json!({}))]});
+    let spec = json!({"securityContext": {"sysctls": sysctls}, "containers": [container_with("a", json!({}))]});
     for mode in MODES {
         let v = verdict(&policy, mode, spec.clone(), json!({}));
         assert_eq!(
-            v.reason(),
+            v.violations[0].reason,
             "sysctl \"kernel.msgmax\" is unsafe and not allowed"
         );
     }
@@ -223,7 +220,8 @@ fn apparmor_container_annotations_are_read_by_container_name() {
         json!({"volumes": ["*"]}),
     );
     // Names inside one another: only `c1`'s annotation exists, so `c` has no profile.
-    let spec = json!({"containers": [ctr("c", json!({})), ctr("c1", json!({}))]});
+    let spec =
+        json!({"containers": [container_with("c", json!({})), container_with("c1", json!({}))]});
     let key = |n: &str| format!("{AA}{n}");
     let cases = [
         (
@@ -259,7 +257,7 @@ fn apparmor_container_annotations_are_read_by_container_name() {
         json!({key("c1"): "runtime/default"}),
     );
     assert_eq!(
-        v.reason(),
+        v.violations[0].reason,
         "container \"c\" (containers[0]) has no AppArmor profile"
     );
     let v = verdict(
@@ -269,7 +267,7 @@ fn apparmor_container_annotations_are_read_by_container_name() {
         json!({key("c"): "unconfined", key("c1"): "runtime/default"}),
     );
     assert_eq!(
-        v.reason(),
+        v.violations[0].reason,
         "container \"c\" (containers[0]) AppArmor profile \"unconfined\" is not allowed"
     );
 }
@@ -283,7 +281,7 @@ fn apparmor_default_is_injected_in_admission_only() {
             json!({"volumes": ["*"]}),
         )
     };
-    let spec = json!({"containers": [ctr("a", json!({}))]});
+    let spec = json!({"containers": [container_with("a", json!({}))]});
     let fires = |p: &str| {
         MODES.map(|m| props(&verdict(p, m, spec.clone(), json!({}))).contains(&"apparmor"))
     };
@@ -299,7 +297,7 @@ fn seccomp_container_annotations_are_read_by_container_name() {
         json!({"volumes": ["*"]}),
     );
     let pod_ann = "seccomp.security.alpha.kubernetes.io/pod";
-    let spec = json!({"containers": [ctr("app", json!({})), ctr("sidecar", json!({}))]});
+    let spec = json!({"containers": [container_with("app", json!({})), container_with("sidecar", json!({}))]});
     let fires = |annotations: Value, spec: &Value| {
         MODES.map(|m| {
             props(&verdict(&policy, m, spec.clone(), annotations.clone())).contains(&"seccomp")
@@ -311,7 +309,7 @@ fn seccomp_container_annotations_are_read_by_container_name() {
     assert_eq!(fires(ann.clone(), &spec), [true; 3]);
     let v = verdict(&policy, Mode::Declared, spec.clone(), ann.clone());
     assert_eq!(
-        v.reason(),
+        v.violations[0].reason,
         "container \"sidecar\" (containers[1]) seccomp profile \"unconfined\" is not allowed"
     );
     // A container's seccompProfile field wins over its annotation.
@@ -364,7 +362,11 @@ fn scope_limits_the_policy_to_listed_namespaces_and_images() {
 
 fn event(verb: &str, resource: &str, extra: Value) -> String {
     let mut e: Value = serde_json::from_str(
-        pod_event(json!({"containers": [ctr("a", json!({}))]}), json!({})).trim(),
+        pod_event(
+            json!({"containers": [container_with("a", json!({}))]}),
+            json!({}),
+        )
+        .trim(),
     )
     .unwrap();
     e["verb"] = json!(verb);
@@ -449,4 +451,75 @@ fn a_creation_keeps_namespace_requester_and_service_account() {
     v["requestObject"]["spec"]["volumes"] = Value::Null;
     v["requestObject"]["metadata"]["annotations"] = Value::Null;
     assert!(pod_creation(v.to_string().as_bytes()).is_some());
+}
+
+#[test]
+fn strict_reasons_say_what_either_reading_refuses_once() {
+    let policy = psp(
+        json!({}),
+        json!({"volumes": ["*"], "readOnlyRootFilesystem": true}),
+    );
+    let spec = json!({"containers": [
+        container_with("a", json!({"securityContext": {"readOnlyRootFilesystem": false}})),
+        container_with("b", json!({})),
+        container_with("c", json!({"securityContext": {"readOnlyRootFilesystem": true}})),
+    ]});
+    let reason = |mode| {
+        verdict(&policy, mode, spec.clone(), json!({})).violations[0]
+            .reason
+            .clone()
+    };
+    let refused = "container \"a\" (containers[0]) sets readOnlyRootFilesystem: false";
+    let unset = "container \"b\" (containers[1]) leaves readOnlyRootFilesystem unset";
+    assert_eq!(reason(Mode::Admission), refused);
+    assert_eq!(reason(Mode::Declared), format!("{refused}; {unset}"));
+    assert_eq!(reason(Mode::Strict), format!("{refused}; {unset}"));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 512,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0xbad_e7e7),
+        failure_persistence: None,
+        ..Default::default()
+    })]
+
+    /// Any bytes changed anywhere in a pod creation: an answer, never a panic, and the pod
+    /// judged when the event still parses.
+    #[test]
+    fn damaged_events_never_panic(edits in proptest::collection::vec((0usize..4096, proptest::num::u8::ANY), 1..6)) {
+        let event = pod_event(
+            json!({"containers": [container_with("a", json!({"securityContext": {"privileged": true}}))],
+                   "volumes": [{"name": "h", "hostPath": {"path": "/etc"}}]}),
+            json!({"annotations": {"container.apparmor.security.beta.kubernetes.io/a": "unconfined"}}),
+        );
+        let mut bytes = event.trim().as_bytes().to_vec();
+        for (at, b) in edits {
+            let i = at % bytes.len();
+            bytes[i] = b;
+        }
+        let policy = psp(
+            json!({"apparmor.security.beta.kubernetes.io/allowedProfileNames": "runtime/default"}),
+            json!({"volumes": ["configMap"], "allowedHostPaths": [{"pathPrefix": "/var"}]}),
+        );
+        let evaluator = native::evaluator(&policy, Mode::Strict);
+        if let Some(v) = evaluator.evaluate_event(&bytes) {
+            proptest::prop_assert_eq!(v.per_policy.len(), 1);
+        }
+    }
+}
+
+#[test]
+fn a_policy_reason_names_each_property_then_its_offenders() {
+    let policy = psp(
+        json!({}),
+        json!({"privileged": false, "volumes": ["configMap"]}),
+    );
+    let spec = json!({"containers": [container_with("a", json!({"securityContext": {"privileged": true}}))],
+                      "volumes": [{"name": "h", "hostPath": {"path": "/etc"}}]});
+    let v = verdict(&policy, Mode::Declared, spec, json!({}));
+    assert_eq!(
+        v.reason(),
+        "privileged: container \"a\" (containers[0]) is privileged | volumes: volume \"h\" (volumes[0]) is of type hostPath"
+    );
 }

@@ -44,4 +44,6 @@ pub mod time;
 mod engine;
 
 pub use engine::{run, CheckError, CheckOptions, RuleMatching, Summary};
-pub use rules::{load, LoadError, LoadWarning, Priority, Rule, RuleSet};
+pub use rules::{
+    detect_target, load, DetectedTarget, LoadError, LoadWarning, Priority, Rule, RuleSet,
+};

@@ -98,7 +98,7 @@ fn legacy_macros(ctx: &Ctx) -> Vec<Item> {
             Expr::eq(f("evt.type"), Value::Word("openat")),
         ])),
         Expr::eq(f("evt.is_open_write"), Value::Word("true")),
-        Expr::eq(f("fd.typechar"), Value::Str("f".into())),
+        Expr::eq(f("fd.typechar"), Value::SeedQuoted("f", '\'')),
         Expr::cmp(f("fd.num"), Op::Ge, Value::Int(0)),
     ]);
     vec![
@@ -123,7 +123,7 @@ fn legacy_macros(ctx: &Ctx) -> Vec<Item> {
             Expr::group(Expr::list(
                 stage,
                 Op::In,
-                vec![Value::Str("ResponseComplete".into())],
+                vec![Value::SeedQuoted("ResponseComplete", '"')],
             )),
         ),
         mac(

@@ -5,9 +5,7 @@
 use super::pod::{Container, Pod};
 use crate::psp::SeLinuxOptions;
 
-pub const SECCOMP_POD_KEY: &str = "seccomp.security.alpha.kubernetes.io/pod";
-pub const SECCOMP_CONTAINER_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
-pub const APPARMOR_CONTAINER_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
+use crate::psp::annotations::{APPARMOR_CONTAINER_PREFIX, SECCOMP_CONTAINER_PREFIX, SECCOMP_POD};
 
 pub fn run_as_user(pod: &Pod, c: &Container) -> Option<i64> {
     c.security().run_as_user.or(pod.security().run_as_user)
@@ -33,14 +31,12 @@ pub fn se_linux_options<'a>(pod: &'a Pod, c: &'a Container) -> Option<&'a SeLinu
 /// The pod's own seccomp profile, in annotation spelling: its annotation, else its
 /// `securityContext.seccompProfile`.
 pub fn pod_seccomp(pod: &Pod) -> Option<String> {
-    pod.annotation(SECCOMP_POD_KEY)
-        .map(str::to_owned)
-        .or_else(|| {
-            pod.security()
-                .seccomp_profile
-                .as_ref()
-                .map(|p| p.annotation_form())
-        })
+    pod.annotation(SECCOMP_POD).map(str::to_owned).or_else(|| {
+        pod.security()
+            .seccomp_profile
+            .as_ref()
+            .map(|p| p.annotation_form())
+    })
 }
 
 /// A container's own seccomp profile: its `seccompProfile` field, else its annotation

@@ -4,10 +4,10 @@
 //! one parse of those that are.
 //!
 //! Most audit events are not pod creations, so the guard costs little: a byte scan for the
-//! JSON strings `"create"` and `"pods"` (skipped when the event spells a string with `\u`
-//! escapes, where the bytes could hide them), then a parse of the few head members into
-//! borrowed strings, every other member skipped unread. Only a pod creation is parsed into a
-//! typed [`Pod`].
+//! JSON strings `"create"` and `"pods"` answers the others without any parse (unless the event
+//! spells a string with `\u` escapes, where the bytes could hide them). What is left (pod
+//! creations, and the few events such as `pods/binding` creations that name both) is parsed
+//! once, into the guard's members and a typed [`Pod`], every other member skipped unread.
 
 use memchr::memmem;
 use serde::Deserialize;
@@ -49,38 +49,17 @@ pub struct EventVerdict {
     pub per_policy: Vec<PolicyVerdict>,
 }
 
-/// The members the guard reads, borrowed from the event's bytes where no escape is in the way.
+/// The members of an audit event the evaluator reads; every other member is skipped unread.
 #[derive(Deserialize)]
-struct Head<'a> {
+struct AuditEvent<'a> {
     #[serde(borrow, default)]
     verb: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     stage: Option<Cow<'a, str>>,
     #[serde(rename = "objectRef", borrow, default)]
-    object_ref: Option<HeadRef<'a>>,
+    object_ref: Option<ObjectRef<'a>>,
     #[serde(rename = "responseStatus", default)]
     response_status: Option<ResponseStatus>,
-}
-
-#[derive(Deserialize)]
-struct HeadRef<'a> {
-    #[serde(borrow, default)]
-    resource: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    subresource: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct ResponseStatus {
-    #[serde(default)]
-    code: Option<i64>,
-}
-
-/// The members of a pod creation the evaluator keeps.
-#[derive(Deserialize)]
-struct Creation {
-    #[serde(rename = "objectRef", default)]
-    object_ref: Option<ObjectRef>,
     #[serde(default)]
     user: Option<User>,
     #[serde(rename = "requestObject", default)]
@@ -88,9 +67,19 @@ struct Creation {
 }
 
 #[derive(Deserialize)]
-struct ObjectRef {
+struct ObjectRef<'a> {
+    #[serde(borrow, default)]
+    resource: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    subresource: Option<Cow<'a, str>>,
     #[serde(default)]
     namespace: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ResponseStatus {
+    #[serde(default)]
+    code: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -108,40 +97,45 @@ fn may_be_pod_creation(event: &[u8]) -> bool {
         || memmem::find(event, b"\\u").is_some()
 }
 
-/// The guard of the `falco` target, on the head members only.
-fn is_pod_creation(event: &[u8]) -> bool {
-    let Ok(head) = serde_json::from_slice::<Head>(event) else {
-        return false;
-    };
-    let object = head.object_ref.as_ref();
-    head.verb.as_deref() == Some("create")
-        && object.and_then(|o| o.resource.as_deref()) == Some("pods")
-        && object
-            .and_then(|o| o.subresource.as_deref())
-            .is_none_or(str::is_empty)
-        && head.stage.as_deref() == Some("ResponseComplete")
-        && head
-            .response_status
-            .and_then(|r| r.code)
-            .is_some_and(|c| (200..300).contains(&c))
+impl AuditEvent<'_> {
+    /// The guard of the `falco` target: verb `create`, resource `pods`, no subresource, stage
+    /// `ResponseComplete`, a 2xx response code.
+    fn is_pod_creation(&self) -> bool {
+        let object = self.object_ref.as_ref();
+        self.verb.as_deref() == Some("create")
+            && object.and_then(|o| o.resource.as_deref()) == Some("pods")
+            && object
+                .and_then(|o| o.subresource.as_deref())
+                .is_none_or(str::is_empty)
+            && self.stage.as_deref() == Some("ResponseComplete")
+            && self
+                .response_status
+                .as_ref()
+                .and_then(|r| r.code)
+                .is_some_and(|c| (200..300).contains(&c))
+    }
 }
 
 /// Whether `event` (one audit event's JSON) is an evaluated pod creation, and if so, its pod
-/// and requester; cheap for the other events (no full parse). Malformed JSON, or a creation
+/// and requester. Events that cannot be pod creations are told apart by a byte scan, before
+/// any parse; the others are parsed once, into typed members. Malformed JSON, or a creation
 /// whose request body was not logged (audit level `Metadata`), is `None`.
 pub fn pod_creation(event: &[u8]) -> Option<PodCreation> {
-    if !may_be_pod_creation(event) || !is_pod_creation(event) {
+    if !may_be_pod_creation(event) {
         return None;
     }
-    let creation: Creation = serde_json::from_slice(event).ok()?;
-    let pod = creation.request_object?;
-    let namespace = creation
+    let parsed: AuditEvent = serde_json::from_slice(event).ok()?;
+    if !parsed.is_pod_creation() {
+        return None;
+    }
+    let pod = parsed.request_object?;
+    let namespace = parsed
         .object_ref
         .and_then(|o| o.namespace)
         .filter(|n| !n.is_empty())
         .or_else(|| pod.metadata.namespace.clone().filter(|n| !n.is_empty()))
         .unwrap_or_else(|| "default".to_string());
-    let (user, groups) = match creation.user {
+    let (user, groups) = match parsed.user {
         Some(u) => (u.username.unwrap_or_default(), u.groups.unwrap_or_default()),
         None => (String::new(), Vec::new()),
     };

@@ -12,6 +12,7 @@
 pub mod effective;
 pub mod event;
 pub mod pod;
+pub mod pod_view;
 pub mod properties;
 pub mod ranges;
 pub mod scope;
@@ -53,13 +54,15 @@ impl PolicyVerdict {
     pub fn properties(&self) -> impl Iterator<Item = &str> {
         self.violations.iter().map(|v| v.property.as_str())
     }
-    /// All reasons joined with `; `.
+    /// Every violation as `<property>: <reason>`, joined with ` | ` (a reason separates its
+    /// offenders with `; `), e.g. `privileged: container "a" (containers[0]) is privileged |
+    /// volumes: volume "h" (volumes[0]) is of type hostPath`.
     pub fn reason(&self) -> String {
         self.violations
             .iter()
-            .map(|v| v.reason.as_str())
+            .map(|v| format!("{}: {}", v.property, v.reason))
             .collect::<Vec<_>>()
-            .join("; ")
+            .join(" | ")
     }
 }
 
@@ -131,9 +134,10 @@ impl PolicyEvaluator {
 
     /// Judges `pod` (created in `namespace`) against every policy, in policy order.
     pub fn evaluate(&self, pod: &Pod, namespace: &str) -> Vec<PolicyVerdict> {
+        let view = pod_view::PodView::new(pod);
         self.policies
             .iter()
-            .map(|p| properties::evaluate_policy(p, self.mode, pod, namespace))
+            .map(|p| properties::evaluate_view(p, self.mode, &view, namespace))
             .collect()
     }
 }

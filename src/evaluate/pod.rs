@@ -327,3 +327,63 @@ impl Container {
             .unwrap_or(&[])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volumes_keep_every_source_key_and_the_values_policies_read() {
+        let pod: Pod = serde_json::from_str(
+            r#"{"spec": {"volumes": [
+                {"name": "h", "hostPath": {"path": "/var/log", "type": "Directory"}},
+                {"name": "f", "flexVolume": {"driver": "example/lvm"}},
+                {"name": "c", "csi": {"driver": "inline.csi"}},
+                {"name": "two", "emptyDir": {}, "cephfs": {"monitors": []}},
+                {"name": "none"}
+            ]}}"#,
+        )
+        .unwrap();
+        let v = &pod.spec.volumes;
+        assert_eq!(v[0].host_path.as_deref(), Some("/var/log"));
+        assert_eq!(v[1].flex_driver.as_deref(), Some("example/lvm"));
+        assert_eq!(v[2].csi_driver.as_deref(), Some("inline.csi"));
+        assert_eq!(v[3].sources, ["emptyDir", "cephfs"]);
+        assert!(v[4].sources.is_empty());
+    }
+
+    #[test]
+    fn seccomp_fields_read_in_annotation_spelling() {
+        let p = |t: &str, l: Option<&str>| SeccompProfile {
+            type_: t.into(),
+            localhost_profile: l.map(str::to_owned),
+        };
+        assert_eq!(
+            p("RuntimeDefault", None).annotation_form(),
+            "runtime/default"
+        );
+        assert_eq!(p("Unconfined", None).annotation_form(), "unconfined");
+        assert_eq!(
+            p("Localhost", Some("audit.json")).annotation_form(),
+            "localhost/audit.json"
+        );
+    }
+
+    #[test]
+    fn containers_are_visited_init_regular_ephemeral_and_named_for_reasons() {
+        let pod: Pod = serde_json::from_str(
+            r#"{"spec": {"ephemeralContainers": [{"name": "dbg"}], "containers": [{"name": "a"}, {"name": "b"}], "initContainers": [{"name": "i"}]}}"#,
+        )
+        .unwrap();
+        let names: Vec<String> = pod.all_containers().map(|c| c.to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "container \"i\" (initContainers[0])",
+                "container \"a\" (containers[0])",
+                "container \"b\" (containers[1])",
+                "container \"dbg\" (ephemeralContainers[0])",
+            ]
+        );
+    }
+}

@@ -4,5 +4,6 @@ pub mod emit;
 pub mod expr;
 pub mod render;
 pub mod rules;
+pub mod string_literal;
 
 pub use expr::{Expr, Field, FieldArg, Op, Value};

@@ -1,6 +1,7 @@
 //! Renders conditions to Falco's condition language, per target. All quoting happens here.
 
 use super::expr::{Expr, Field, FieldArg, Value};
+use super::string_literal;
 use crate::Target;
 use std::fmt::Write as _;
 
@@ -232,6 +233,14 @@ fn push_identifier(out: &mut String, name: &str) -> Result<(), UnsafeValue> {
     }
 }
 
+/// A pspconv constant between the seed's quotes: no escape needed, none possible.
+pub fn push_seed_quoted(out: &mut String, s: &str, q: char) {
+    debug_assert!(matches!(q, '"' | '\'') && !s.contains(['"', '\'', '\\']));
+    out.push(q);
+    out.push_str(s);
+    out.push(q);
+}
+
 fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), UnsafeValue> {
     match value {
         Value::FieldRef(field) => {
@@ -240,6 +249,7 @@ fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), Un
             out.push(')');
         }
         Value::Word(w) => out.push_str(w),
+        Value::SeedQuoted(s, q) => push_seed_quoted(out, s, *q),
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
@@ -255,22 +265,28 @@ fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), Un
 /// `nginx`); a quoted value is one run with its quotes and never matches. Legacy output keeps
 /// the seed's bare words.
 pub fn push_value(out: &mut String, s: &str, target: Target) -> Result<(), UnsafeValue> {
-    push_quoted_as(out, s, target.is_current())
+    push_quoted_as(out, s, target, target.is_current())
 }
 
-/// Writes a string so Falco reads back exactly `s`: bare when it is a plain token, otherwise
-/// quoted. Values that no quoting makes safe are refused.
+/// Writes a string so current Falco reads back exactly `s`: bare when it is a plain token,
+/// otherwise quoted (escaped where needed). Values that nothing makes safe are refused.
 pub fn quote_value(s: &str) -> Result<String, UnsafeValue> {
+    quote_value_for(s, Target::Falco)
+}
+
+/// [`quote_value`] in the string syntax of `target`'s condition parser.
+pub fn quote_value_for(s: &str, target: Target) -> Result<String, UnsafeValue> {
     let mut out = String::with_capacity(s.len() + 2);
-    push_quoted(&mut out, s)?;
+    push_quoted_as(&mut out, s, target, false)?;
     Ok(out)
 }
 
-fn push_quoted(out: &mut String, s: &str) -> Result<(), UnsafeValue> {
-    push_quoted_as(out, s, false)
-}
-
-fn push_quoted_as(out: &mut String, s: &str, always: bool) -> Result<(), UnsafeValue> {
+fn push_quoted_as(
+    out: &mut String,
+    s: &str,
+    target: Target,
+    always: bool,
+) -> Result<(), UnsafeValue> {
     let err = |reason| UnsafeValue {
         value: s.to_string(),
         reason,
@@ -280,13 +296,8 @@ fn push_quoted_as(out: &mut String, s: &str, always: bool) -> Result<(), UnsafeV
             "longer than 255 bytes, which Falco refuses (filter parameter too long)",
         ));
     }
-    if s.chars().any(|c| c.is_control()) {
-        return Err(err(
-            "control characters (newlines, tabs...) cannot be quoted",
-        ));
-    }
-    if s.contains('\\') {
-        return Err(err("backslashes are escape characters in Falco strings"));
+    if s.contains('\0') {
+        return Err(err("a NUL byte cannot be written in a Falco string"));
     }
     if names_a_pspconv_list(s) {
         return Err(err(
@@ -297,14 +308,24 @@ fn push_quoted_as(out: &mut String, s: &str, always: bool) -> Result<(), UnsafeV
         out.push_str(s);
         return Ok(());
     }
-    let q = match (s.contains('"'), s.contains('\'')) {
-        (false, _) => '"',
-        (true, false) => '\'',
-        (true, true) => return Err(err("it contains both kinds of quote")),
+    // Plain quoting where it suffices (one kind of quote, nothing to escape), as Falco's own
+    // rules are written; escapes only for the rest.
+    let needs_escape = s.contains('\\')
+        || s.chars().any(char::is_control)
+        || (s.contains('"') && s.contains('\''));
+    if !needs_escape {
+        let q = if s.contains('"') { '\'' } else { '"' };
+        out.push(q);
+        out.push_str(s);
+        out.push(q);
+        return Ok(());
+    }
+    let quoted = match target {
+        Target::Legacy => string_literal::quote_for_lua(s).map_err(err)?,
+        _ => string_literal::quote_for_libsinsp(s)
+            .ok_or_else(|| err("a NUL byte cannot be written in a Falco string"))?,
     };
-    out.push(q);
-    out.push_str(s);
-    out.push(q);
+    out.push_str(&quoted);
     Ok(())
 }
 
@@ -350,9 +371,16 @@ mod tests {
         assert_eq!(quote_value("and").unwrap(), "\"and\"");
         assert_eq!(quote_value("x) or (y").unwrap(), "\"x) or (y\"");
         assert_eq!(quote_value("say \"hi\"").unwrap(), "'say \"hi\"'");
-        assert!(quote_value("both ' and \"").is_err());
-        assert!(quote_value("new\nline").is_err());
-        assert!(quote_value("back\\slash").is_err());
+        assert_eq!(quote_value("both ' and \"").unwrap(), r#""both ' and \"""#);
+        assert_eq!(quote_value("new\nline").unwrap(), r#""new\nline""#);
+        assert_eq!(quote_value("back\\slash").unwrap(), r#""back\\slash""#);
+        assert_eq!(quote_value("C:\\").unwrap(), r#""C:\ ""#);
+        assert!(quote_value("nul\0").is_err());
+        assert_eq!(
+            quote_value_for("C:\\dir", Target::Legacy).unwrap(),
+            r#""C:\\dir""#
+        );
+        assert!(quote_value_for("C:\\new", Target::Legacy).is_err());
         assert!(quote_value(&"x".repeat(256)).is_err());
         assert_eq!(quote_value("").unwrap(), "\"\"");
         assert!(quote_value("x (a_psp_images) y").is_err());

@@ -1,5 +1,6 @@
 //! The PodSecurityPolicy side: typed model, loading from YAML/JSON streams, validation, scope.
 
+pub mod annotations;
 pub mod host_paths;
 pub mod load;
 pub mod model;

@@ -1,7 +1,9 @@
-//! Helpers shared by the semantic tests: convert a PSP, then run the rules through `check` on
-//! audit events built from pod specs, and report which rules fired.
+//! Helpers shared by the tests: PSP and pod builders, converting a PSP and running the rules
+//! through `check` on audit events built from pod specs (which rules fired), and, in [`cli`],
+//! running the binary.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod native;
 
 use pspconv::check::{self, CheckOptions};
@@ -41,6 +43,17 @@ pub fn load(rules: &str, target: Target) -> check::RuleSet {
 
 /// Names of the rules that fired on `events` (JSON lines), each once per alert.
 pub fn fired_on(rules: &check::RuleSet, target: Target, events: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (rule, count) in alerts_on(rules, target, events) {
+        for _ in 0..count {
+            names.push(rule.clone());
+        }
+    }
+    names
+}
+
+/// Alerts per rule (every rule of the set, in file order, with its count) on `events`.
+pub fn alerts_on(rules: &check::RuleSet, target: Target, events: &str) -> Vec<(String, u64)> {
     let opts = CheckOptions {
         target,
         ..CheckOptions::default()
@@ -55,13 +68,7 @@ pub fn fired_on(rules: &check::RuleSet, target: Target, events: &str) -> Vec<Str
         "invalid events: {}",
         String::from_utf8_lossy(&diag)
     );
-    let mut names = Vec::new();
-    for (rule, count) in summary.per_rule {
-        for _ in 0..count {
-            names.push(rule.clone());
-        }
-    }
-    names
+    summary.per_rule
 }
 
 /// Converts and evaluates in one go: the rules of `psp` that fire on a pod with `spec`.
@@ -106,9 +113,30 @@ pub fn pod_event(spec: Value, metadata: Value) -> String {
     format!("{event}\n")
 }
 
-/// A container with the given securityContext.
+/// A container with the given securityContext (none when `null`).
 pub fn container(name: &str, security_context: Value) -> Value {
-    json!({"name": name, "image": "nginx", "securityContext": security_context})
+    if security_context.is_null() {
+        container_with(name, json!({}))
+    } else {
+        container_with(name, json!({"securityContext": security_context}))
+    }
+}
+
+/// A container `name` running `nginx`, with more fields (`ports`, `securityContext`...).
+pub fn container_with(name: &str, fields: Value) -> Value {
+    let mut c = json!({"name": name, "image": "nginx"});
+    if let (Value::Object(m), Value::Object(more)) = (&mut c, fields) {
+        m.extend(more);
+    }
+    c
+}
+
+/// A PodSecurityPolicy named `name` as YAML: `annotations` is the inside of a flow mapping
+/// (`a: b, c: d`), `spec` the spec's lines, indented by two spaces.
+pub fn policy_yaml(name: &str, annotations: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: {name}\n  annotations: {{{annotations}}}\nspec:\n{spec}\n"
+    )
 }
 
 /// Rules of `names` whose name contains `property` (e.g. `(readOnlyRootFilesystem)`).

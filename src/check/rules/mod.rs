@@ -10,6 +10,9 @@ mod lists;
 mod reader;
 mod validate;
 mod versions;
+mod written_for;
+
+pub use written_for::{detect_target, DetectedTarget};
 
 use super::compile::CompiledRules;
 use super::condition::Expr;

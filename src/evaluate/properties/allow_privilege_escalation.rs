@@ -5,7 +5,7 @@
 //! not setting it to `false` (unset means `true` in Kubernetes). Absent in the policy, PSP
 //! defaulted it to `true`: nothing to check. `defaultAllowPrivilegeEscalation` never fires.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{required_flag, Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "allowPrivilegeEscalation",
@@ -13,17 +13,10 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
-    if s.spec.allow_privilege_escalation != Some(false) {
-        return;
-    }
-    for c in s.pod.all_containers() {
-        match (c.container.security().allow_privilege_escalation, q) {
-            (Some(true), _) => out.push(format!("{c} sets allowPrivilegeEscalation: true")),
-            (None, Question::Declared) => {
-                out.push(format!("{c} leaves allowPrivilegeEscalation unset"))
-            }
-            _ => {}
-        }
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
+    if s.spec.allow_privilege_escalation == Some(false) {
+        required_flag::check(s, q, out, "allowPrivilegeEscalation", false, |sc| {
+            sc.allow_privilege_escalation
+        });
     }
 }

@@ -6,7 +6,7 @@
 //! `allowedCapabilities` allows only `defaultAddCapabilities`. `declared`: checked only when
 //! `allowedCapabilities` is present.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "allowedCapabilities",
@@ -22,7 +22,7 @@ pub fn wildcard(s: &Subject) -> bool {
         .is_some_and(|a| a.iter().any(|c| c == "*"))
 }
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let Some(allowed) = q.stated(&s.spec.allowed_capabilities, &[]) else {
         return;
     };
@@ -30,10 +30,10 @@ fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
         return;
     }
     let default_add = s.spec.default_add_capabilities.as_deref().unwrap_or(&[]);
-    for c in s.pod.all_containers() {
+    for c in &s.view.containers {
         for cap in c.container.added_capabilities() {
             if !allowed.contains(cap) && !default_add.contains(cap) {
-                out.push(format!("{c} adds capability {cap}"));
+                out.add(format_args!("{c} adds capability {cap}"));
             }
         }
     }

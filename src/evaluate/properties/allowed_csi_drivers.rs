@@ -3,7 +3,7 @@
 //! `spec.allowedCSIDrivers` (non-empty), in every mode: an inline `csi` volume whose driver is
 //! not listed (exact names). An empty or absent list allows every driver.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{drivers, Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "allowedCSIDrivers",
@@ -11,21 +11,9 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
-    let Some(allowed) = s.spec.allowed_csi_drivers.as_deref() else {
-        return;
-    };
-    if allowed.is_empty() {
-        return;
-    }
-    for (i, v) in s.pod.spec.volumes.iter().enumerate() {
-        if let Some(d) = &v.csi_driver {
-            if !allowed.iter().any(|a| &a.name == d) {
-                out.push(format!(
-                    "volume {:?} (volumes[{i}]) uses CSI driver {d:?}",
-                    v.name
-                ));
-            }
-        }
-    }
+fn offenders(s: &Subject, _: Question, out: &mut Offenders) {
+    let allowed: Vec<&str> = (s.spec.allowed_csi_drivers.iter().flatten())
+        .map(|a| a.name.as_str())
+        .collect();
+    drivers::check(s, out, &allowed, "CSI", |v| v.csi_driver.as_deref());
 }

@@ -3,7 +3,7 @@
 //! `spec.allowedFlexVolumes` (non-empty), in every mode: a `flexVolume` whose driver is not
 //! listed (exact names). An empty or absent list allows every driver.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{drivers, Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "allowedFlexVolumes",
@@ -11,21 +11,9 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
-    let Some(allowed) = s.spec.allowed_flex_volumes.as_deref() else {
-        return;
-    };
-    if allowed.is_empty() {
-        return;
-    }
-    for (i, v) in s.pod.spec.volumes.iter().enumerate() {
-        if let Some(d) = &v.flex_driver {
-            if !allowed.iter().any(|a| &a.driver == d) {
-                out.push(format!(
-                    "volume {:?} (volumes[{i}]) uses flexVolume driver {d:?}",
-                    v.name
-                ));
-            }
-        }
-    }
+fn offenders(s: &Subject, _: Question, out: &mut Offenders) {
+    let allowed: Vec<&str> = (s.spec.allowed_flex_volumes.iter().flatten())
+        .map(|a| a.driver.as_str())
+        .collect();
+    drivers::check(s, out, &allowed, "flexVolume", |v| v.flex_driver.as_deref());
 }

@@ -5,7 +5,7 @@
 //! the path matches is `readOnly: true`, a `volumeMount` of that volume (by name, in any init,
 //! regular or ephemeral container) without `readOnly: true`.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::psp::host_paths::has_path_prefix;
 
 pub const CHECK: PropertyCheck = PropertyCheck {
@@ -14,7 +14,7 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, _: Question, out: &mut Offenders) {
     let Some(entries) = s.spec.allowed_host_paths.as_deref() else {
         return;
     };
@@ -30,7 +30,7 @@ fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
             .filter(|e| has_path_prefix(path, &e.path_prefix))
             .peekable();
         if matching.peek().is_none() {
-            out.push(format!(
+            out.add(format_args!(
                 "volume {:?} (volumes[{i}]) has hostPath {path:?} outside the allowed prefixes",
                 v.name
             ));
@@ -39,14 +39,14 @@ fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
         if !matching.all(|e| e.read_only) {
             continue;
         }
-        for c in s.pod.all_containers() {
+        for c in &s.view.containers {
             let writable = c
                 .container
                 .volume_mounts
                 .iter()
                 .any(|m| m.name == v.name && m.read_only != Some(true));
             if writable {
-                out.push(format!(
+                out.add(format_args!(
                     "{c} mounts read-only hostPath {path:?} (volume {:?}) without readOnly: true",
                     v.name
                 ));

@@ -4,7 +4,7 @@
 //! not listed; an empty list allows only `Default`. `admission`: an absent list allows only
 //! `Default`. `declared`: an absent list is not checked.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::psp::ProcMountType;
 
 pub const CHECK: PropertyCheck = PropertyCheck {
@@ -13,7 +13,7 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let Some(listed) = q.stated(&s.spec.allowed_proc_mount_types, &[]) else {
         return;
     };
@@ -22,13 +22,13 @@ fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
     } else {
         listed
     };
-    for c in s.pod.all_containers() {
+    for c in &s.view.containers {
         let value = c.container.security().proc_mount.as_deref();
         let effective = value.unwrap_or("Default");
         if !listed.iter().any(|t| t.as_str() == effective) {
             match value {
-                Some(v) => out.push(format!("{c} has procMount {v}")),
-                None => out.push(format!("{c} leaves procMount unset (Default)")),
+                Some(v) => out.add(format_args!("{c} has procMount {v}")),
+                None => out.add(format_args!("{c} leaves procMount unset (Default)")),
             }
         }
     }

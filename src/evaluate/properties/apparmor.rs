@@ -10,12 +10,10 @@
 //! whose profile is unset. `admission`: an unset profile first becomes `defaultProfileName`
 //! (PSP injected it), then is checked the same way; with no default, unset is refused.
 
-use super::{PropertyCheck, Question, Subject};
-use crate::evaluate::effective::container_apparmor;
+use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::psp::PodSecurityPolicy;
 
-pub const ALLOWED_KEY: &str = "apparmor.security.beta.kubernetes.io/allowedProfileNames";
-pub const DEFAULT_KEY: &str = "apparmor.security.beta.kubernetes.io/defaultProfileName";
+use crate::psp::annotations::{APPARMOR_ALLOWED, APPARMOR_DEFAULT};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "apparmor",
@@ -37,36 +35,37 @@ impl AppArmorAllowed {
         let ann = &psp.metadata.annotations;
         AppArmorAllowed {
             allowed: ann
-                .get(ALLOWED_KEY)
+                .get(APPARMOR_ALLOWED)
                 .map(|raw| raw.split(',').map(str::to_owned).collect()),
-            default: ann.get(DEFAULT_KEY).filter(|d| !d.is_empty()).cloned(),
+            default: ann.get(APPARMOR_DEFAULT).filter(|d| !d.is_empty()).cloned(),
         }
     }
 }
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let policy = &s.policy.apparmor;
     let Some(allowed) = &policy.allowed else {
         return;
     };
-    for c in s.pod.all_containers() {
-        let own = container_apparmor(s.pod, c.container);
-        let profile = match q {
-            Question::Admission => own.or(policy.default.as_deref()),
-            Question::Declared => own,
+    let refused = |p: Option<&str>| p.is_none_or(|p| !allowed.iter().any(|a| a == p));
+    for c in &s.view.containers {
+        let own = c.apparmor;
+        let admitted = own.or(policy.default.as_deref());
+        let shown = if q.admission() && refused(admitted) {
+            admitted
+        } else if q.declared() && refused(own) {
+            own
+        } else {
+            continue;
         };
-        match profile {
-            None => out.push(format!("{c} has no AppArmor profile")),
-            Some(p) if !allowed.iter().any(|a| a == p) => {
-                if own.is_some() {
-                    out.push(format!("{c} AppArmor profile {p:?} is not allowed"));
-                } else {
-                    out.push(format!(
-                        "{c} would get default AppArmor profile {p:?}, not allowed"
-                    ));
-                }
+        match (shown, own) {
+            (None, _) => out.add(format_args!("{c} has no AppArmor profile")),
+            (Some(p), None) => out.add(format_args!(
+                "{c} would get default AppArmor profile {p:?}, which is not allowed"
+            )),
+            (Some(p), Some(_)) => {
+                out.add(format_args!("{c} AppArmor profile {p:?} is not allowed"))
             }
-            Some(_) => {}
         }
     }
 }

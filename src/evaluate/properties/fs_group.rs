@@ -4,7 +4,7 @@
 //! the ranges; `MustRunAs` in `declared`: also unset.
 
 use super::group_ids::{id_problem, label};
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "fsGroup",
@@ -19,11 +19,11 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let Some(strategy) = &s.spec.fs_group else {
         return;
     };
     if let Some(problem) = id_problem(q, strategy, s.pod.security().fs_group) {
-        out.push(format!("pod fsGroup is {problem}"));
+        out.add(format_args!("pod fsGroup is {problem}"));
     }
 }

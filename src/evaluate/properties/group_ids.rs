@@ -4,18 +4,35 @@
 //! nothing.
 
 use super::Question;
-use crate::evaluate::ranges::{in_id_ranges, spell_ids};
+use crate::evaluate::ranges::{in_id_ranges, IdRanges};
+use crate::psp::validate::IdRange;
 use crate::psp::{GroupRule, GroupStrategy};
 
+/// What is wrong with one ID.
+pub enum IdProblem<'a> {
+    Outside(i64, &'a [IdRange]),
+    Unset,
+}
+
+impl std::fmt::Display for IdProblem<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IdProblem::Outside(id, ranges) => {
+                write!(f, "{id}, outside the allowed ranges ({})", IdRanges(ranges))
+            }
+            IdProblem::Unset => f.write_str("unset"),
+        }
+    }
+}
+
 /// What is wrong with `id` (`None`: unset) under `strategy`, if anything.
-pub fn id_problem(q: Question, strategy: &GroupStrategy, id: Option<i64>) -> Option<String> {
+pub fn id_problem(q: Question, strategy: &GroupStrategy, id: Option<i64>) -> Option<IdProblem<'_>> {
     match (strategy.rule(), id) {
         (GroupRule::RunAsAny, _) => None,
-        (_, Some(id)) if !in_id_ranges(id, &strategy.ranges) => Some(format!(
-            "{id}, outside the allowed ranges ({})",
-            spell_ids(&strategy.ranges)
-        )),
-        (GroupRule::MustRunAs, None) if q == Question::Declared => Some("unset".into()),
+        (_, Some(id)) if !in_id_ranges(id, &strategy.ranges) => {
+            Some(IdProblem::Outside(id, &strategy.ranges))
+        }
+        (GroupRule::MustRunAs, None) if q.declared() => Some(IdProblem::Unset),
         _ => None,
     }
 }

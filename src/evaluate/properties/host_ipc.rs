@@ -2,8 +2,8 @@
 //!
 //! `spec.hostIPC` false or absent: a pod with `spec.hostIPC: true` violates it, in every mode.
 
-use super::host_namespace::offender;
-use super::{PropertyCheck, Question, Subject};
+use super::host_namespace::check;
+use super::{Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "hostIPC",
@@ -11,6 +11,6 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
-    out.extend(offender("hostIPC", s.spec.host_ipc, s.pod.spec.host_ipc));
+fn offenders(s: &Subject, _: Question, out: &mut Offenders) {
+    check("hostIPC", s.spec.host_ipc, s.pod.spec.host_ipc, out);
 }

@@ -2,8 +2,8 @@
 //!
 //! `spec.hostNetwork` false or absent: a pod with `spec.hostNetwork: true` violates it, in every mode.
 
-use super::host_namespace::offender;
-use super::{PropertyCheck, Question, Subject};
+use super::host_namespace::check;
+use super::{Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "hostNetwork",
@@ -11,10 +11,11 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
-    out.extend(offender(
+fn offenders(s: &Subject, _: Question, out: &mut Offenders) {
+    check(
         "hostNetwork",
         s.spec.host_network,
         s.pod.spec.host_network,
-    ));
+        out,
+    );
 }

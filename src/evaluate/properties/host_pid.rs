@@ -2,8 +2,8 @@
 //!
 //! `spec.hostPID` false or absent: a pod with `spec.hostPID: true` violates it, in every mode.
 
-use super::host_namespace::offender;
-use super::{PropertyCheck, Question, Subject};
+use super::host_namespace::check;
+use super::{Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "hostPID",
@@ -11,6 +11,6 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
-    out.extend(offender("hostPID", s.spec.host_pid, s.pod.spec.host_pid));
+fn offenders(s: &Subject, _: Question, out: &mut Offenders) {
+    check("hostPID", s.spec.host_pid, s.pod.spec.host_pid, out);
 }

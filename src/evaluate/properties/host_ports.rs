@@ -6,8 +6,8 @@
 //! port. `admission`: an absent list allows no host port. `declared`: an absent list is not
 //! checked.
 
-use super::{PropertyCheck, Question, Subject};
-use crate::evaluate::ranges::{in_port_ranges, spell_ports};
+use super::{Offenders, PropertyCheck, Question, Subject};
+use crate::evaluate::ranges::{in_port_ranges, PortRanges};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "hostPorts",
@@ -15,12 +15,12 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let Some(ranges) = q.stated(&s.spec.host_ports, &[]) else {
         return;
     };
     let host_network = s.pod.spec.host_network == Some(true);
-    for c in s.pod.all_containers() {
+    for c in &s.view.containers {
         for p in &c.container.ports {
             let (port, how) = match (p.host_port, p.container_port) {
                 (Some(h), _) if h > 0 => (h, "host port"),
@@ -28,9 +28,9 @@ fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
                 _ => continue,
             };
             if !in_port_ranges(port, ranges) {
-                out.push(format!(
+                out.add(format_args!(
                     "{c} uses {how} {port}, outside the allowed host ports ({})",
-                    spell_ports(ranges)
+                    PortRanges(ranges)
                 ));
             }
         }

@@ -3,7 +3,7 @@
 //! `spec.privileged` false or absent: an init, regular or ephemeral container with
 //! `securityContext.privileged: true` violates it, in every mode (PSP never defaulted it).
 
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "privileged",
@@ -11,13 +11,13 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, _: Question, out: &mut Offenders) {
     if s.spec.privileged == Some(true) {
         return;
     }
-    for c in s.pod.all_containers() {
+    for c in &s.view.containers {
         if c.container.security().privileged == Some(true) {
-            out.push(format!("{c} is privileged"));
+            out.add(format_args!("{c} is privileged"));
         }
     }
 }

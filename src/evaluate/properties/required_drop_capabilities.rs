@@ -6,7 +6,7 @@
 //! check.
 
 use super::allowed_capabilities::wildcard;
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "requiredDropCapabilities",
@@ -14,24 +14,24 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let required = s.spec.required_drop_capabilities.as_deref().unwrap_or(&[]);
     if required.is_empty() || wildcard(s) {
         return;
     }
-    for c in s.pod.all_containers() {
+    for c in &s.view.containers {
         for cap in c.container.added_capabilities() {
             if required.contains(cap) {
-                out.push(format!("{c} adds required-drop capability {cap}"));
+                out.add(format_args!("{c} adds required-drop capability {cap}"));
             }
         }
-        if q == Question::Declared {
+        if q.declared() {
             let drop = c.container.dropped_capabilities();
             if drop.iter().any(|d| d == "ALL") {
                 continue;
             }
             for r in required.iter().filter(|r| !drop.contains(r)) {
-                out.push(format!("{c} does not drop {r}"));
+                out.add(format_args!("{c} does not drop {r}"));
             }
         }
     }

@@ -4,7 +4,7 @@
 //! own, else the pod's) is set and outside the ranges; `MustRunAs` in `declared`: also unset.
 
 use super::group_ids::{id_problem, label};
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::evaluate::effective;
 
 pub const CHECK: PropertyCheck = PropertyCheck {
@@ -20,14 +20,14 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let Some(strategy) = &s.spec.run_as_group else {
         return;
     };
-    for c in s.pod.all_containers() {
+    for c in &s.view.containers {
         let gid = effective::run_as_group(s.pod, c.container);
         if let Some(problem) = id_problem(q, strategy, gid) {
-            out.push(format!("{c} runAsGroup is {problem}"));
+            out.add(format_args!("{c} runAsGroup is {problem}"));
         }
     }
 }

@@ -5,9 +5,9 @@
 //! `MustRunAsNonRoot`: `runAsNonRoot: false`, or UID 0; `declared`: also neither a UID nor
 //! `runAsNonRoot: true` (PSP would have set `runAsNonRoot: true`). `RunAsAny`: nothing.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::evaluate::effective;
-use crate::evaluate::ranges::{in_id_ranges, spell_ids};
+use crate::evaluate::ranges::{in_id_ranges, IdRanges};
 use crate::psp::{PspSpec, RunAsUserRule};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
@@ -24,32 +24,34 @@ fn label(spec: &PspSpec) -> &'static str {
     }
 }
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let Some(strategy) = &s.spec.run_as_user else {
         return;
     };
-    for c in s.pod.all_containers() {
+    for c in &s.view.containers {
         let uid = effective::run_as_user(s.pod, c.container);
         let non_root = effective::run_as_non_root(s.pod, c.container);
         match strategy.rule {
             RunAsUserRule::RunAsAny => return,
             RunAsUserRule::MustRunAs => match uid {
-                Some(u) if !in_id_ranges(u, &strategy.ranges) => out.push(format!(
+                Some(u) if !in_id_ranges(u, &strategy.ranges) => out.add(format_args!(
                     "{c} runs as user {u}, outside the allowed ranges ({})",
-                    spell_ids(&strategy.ranges)
+                    IdRanges(&strategy.ranges)
                 )),
-                None if q == Question::Declared => out.push(format!("{c} has no runAsUser")),
+                None if q.declared() => out.add(format_args!("{c} has no runAsUser")),
                 _ => {}
             },
             RunAsUserRule::MustRunAsNonRoot => {
                 if non_root == Some(false) {
-                    out.push(format!("{c} sets runAsNonRoot: false"));
+                    out.add(format_args!("{c} sets runAsNonRoot: false"));
                 }
                 if uid == Some(0) {
-                    out.push(format!("{c} runs as user 0"));
+                    out.add(format_args!("{c} runs as user 0"));
                 }
-                if q == Question::Declared && uid.is_none() && non_root != Some(true) {
-                    out.push(format!("{c} sets neither runAsUser nor runAsNonRoot: true"));
+                if q.declared() && uid.is_none() && non_root != Some(true) {
+                    out.add(format_args!(
+                        "{c} sets neither runAsUser nor runAsNonRoot: true"
+                    ));
                 }
             }
         }

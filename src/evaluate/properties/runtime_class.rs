@@ -4,7 +4,7 @@
 //! is set and not listed (`*`: any). An unset name is always allowed;
 //! `defaultRuntimeClassName` never fires.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "runtimeClass",
@@ -12,12 +12,12 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, _: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, _: Question, out: &mut Offenders) {
     let (Some(rc), Some(name)) = (&s.spec.runtime_class, &s.pod.spec.runtime_class_name) else {
         return;
     };
     let allowed = &rc.allowed_runtime_class_names;
     if !allowed.iter().any(|a| a == "*" || a == name) {
-        out.push(format!("pod runtimeClassName {name:?} is not allowed"));
+        out.add(format_args!("pod runtimeClassName {name:?} is not allowed"));
     }
 }

@@ -6,7 +6,7 @@
 //! options (its own, else the pod's) are unset. Options differ as `crate::psp::se_linux`
 //! says. Without options the strategy could not be built (the loader refuses that policy).
 
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::evaluate::effective;
 use crate::psp::se_linux::options_differ;
 use crate::psp::{PspSpec, SeLinuxRule};
@@ -21,7 +21,7 @@ fn label(_: &PspSpec) -> &'static str {
     "seLinux=MustRunAs"
 }
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let Some(strategy) = &s.spec.se_linux else {
         return;
     };
@@ -35,15 +35,14 @@ fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
         .as_ref()
         .is_some_and(|o| options_differ(policy, o))
     {
-        out.push("pod seLinuxOptions differ from the policy's".into());
+        out.add(format_args!("pod seLinuxOptions differ from the policy's"));
     }
-    for c in pod.all_containers() {
+    for c in &s.view.containers {
         let own = c.container.security().se_linux_options.as_ref();
         if own.is_some_and(|o| options_differ(policy, o)) {
-            out.push(format!("{c} seLinuxOptions differ from the policy's"));
-        } else if q == Question::Declared && effective::se_linux_options(pod, c.container).is_none()
-        {
-            out.push(format!("{c} has no seLinuxOptions"));
+            out.add(format_args!("{c} seLinuxOptions differ from the policy's"));
+        } else if q.declared() && effective::se_linux_options(pod, c.container).is_none() {
+            out.add(format_args!("{c} has no seLinuxOptions"));
         }
     }
 }

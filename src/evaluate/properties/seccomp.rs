@@ -11,12 +11,10 @@
 //! allowed. `admission`: an unset pod profile first becomes `defaultProfileName` (PSP injected
 //! it); without `allowedProfileNames` no profile may be set at all.
 
-use super::{PropertyCheck, Question, Subject};
-use crate::evaluate::effective::{container_seccomp, pod_seccomp};
+use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::psp::PodSecurityPolicy;
 
-pub const ALLOWED_KEY: &str = "seccomp.security.alpha.kubernetes.io/allowedProfileNames";
-pub const DEFAULT_KEY: &str = "seccomp.security.alpha.kubernetes.io/defaultProfileName";
+use crate::psp::annotations::{SECCOMP_ALLOWED, SECCOMP_DEFAULT};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
     property: "seccomp",
@@ -36,65 +34,96 @@ pub struct SeccompAllowed {
 impl SeccompAllowed {
     pub fn of(psp: &PodSecurityPolicy) -> Self {
         let ann = &psp.metadata.annotations;
-        let allowed = ann.get(ALLOWED_KEY).map(|raw| {
+        let allowed = ann.get(SECCOMP_ALLOWED).map(|raw| {
             let items: Vec<String> = raw.split(',').map(str::to_owned).collect();
             (!items.iter().any(|i| i == "*")).then_some(items)
         });
-        let default = ann.get(DEFAULT_KEY).filter(|d| !d.is_empty()).cloned();
+        let default = ann.get(SECCOMP_DEFAULT).filter(|d| !d.is_empty()).cloned();
         SeccompAllowed { allowed, default }
     }
 
-    /// Whether `profile` (`None`: unset) is refused for question `q`.
-    fn refuses(&self, q: Question, profile: Option<&str>) -> bool {
+    /// Whether the admission reading refuses `profile` (`None`: unset, after defaulting):
+    /// without a list no profile may be set at all.
+    fn admission_refuses(&self, profile: Option<&str>) -> bool {
         match &self.allowed {
             Some(None) => false,
-            None => q == Question::Admission && profile.is_some(),
-            Some(Some(list)) => {
-                let p = profile.unwrap_or("");
-                !list
-                    .iter()
-                    .any(|a| a == p || (runtime_default(a) && runtime_default(p)))
-            }
+            None => profile.is_some(),
+            Some(Some(list)) => !listed(list, profile),
         }
     }
+
+    /// Whether the declared reading refuses `profile`: only a stated list is checked.
+    fn declared_refuses(&self, profile: Option<&str>) -> bool {
+        match &self.allowed {
+            Some(Some(list)) => !listed(list, profile),
+            _ => false,
+        }
+    }
+}
+
+/// An unset profile is listed as the empty item; `docker/default` and `runtime/default` list
+/// each other.
+fn listed(list: &[String], profile: Option<&str>) -> bool {
+    let p = profile.unwrap_or("");
+    list.iter()
+        .any(|a| a == p || (runtime_default(a) && runtime_default(p)))
 }
 
 fn runtime_default(p: &str) -> bool {
     p == "runtime/default" || p == "docker/default"
 }
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let policy = &s.policy.seccomp;
-    if policy.allowed == Some(None) || (policy.allowed.is_none() && q == Question::Declared) {
+    if policy.allowed == Some(None) || (policy.allowed.is_none() && !q.admission()) {
         return;
     }
-    let own = pod_seccomp(s.pod);
-    let injected = q == Question::Admission && own.is_none() && policy.default.is_some();
-    let pod_profile = match q {
-        Question::Admission => own.or_else(|| policy.default.clone()),
-        Question::Declared => own,
+    let default = policy.default.as_deref();
+    let pod = Profiles {
+        own: s.view.seccomp.as_deref(),
+        admitted: s.view.seccomp.as_deref().or(default),
     };
-    if policy.refuses(q, pod_profile.as_deref()) {
-        out.push(describe("pod", pod_profile.as_deref(), injected));
-    }
-    for c in s.pod.all_containers() {
-        let mine = container_seccomp(s.pod, c.container);
-        let from_pod = mine.is_none();
-        let profile = mine.or_else(|| pod_profile.clone());
-        if policy.refuses(q, profile.as_deref()) {
-            out.push(describe(
-                &c.to_string(),
-                profile.as_deref(),
-                from_pod && injected,
-            ));
-        }
+    pod.judge(policy, q, &"pod", out);
+    for c in &s.view.containers {
+        let mine = c.seccomp.as_deref();
+        let profiles = Profiles {
+            own: mine.or(pod.own),
+            admitted: mine.or(pod.admitted),
+        };
+        profiles.judge(policy, q, c, out);
     }
 }
 
-fn describe(who: &str, profile: Option<&str>, injected: bool) -> String {
-    match (profile, injected) {
-        (None, _) => format!("{who} has no seccomp profile"),
-        (Some(p), false) => format!("{who} seccomp profile {p:?} is not allowed"),
-        (Some(p), true) => format!("{who} would get default seccomp profile {p:?}, not allowed"),
+/// The profile of the pod or of a container as submitted (`own`) and after PSP injected the
+/// default into an unset pod profile (`admitted`).
+struct Profiles<'a> {
+    own: Option<&'a str>,
+    admitted: Option<&'a str>,
+}
+
+impl Profiles<'_> {
+    fn judge(
+        &self,
+        policy: &SeccompAllowed,
+        q: Question,
+        who: &dyn std::fmt::Display,
+        out: &mut Offenders,
+    ) {
+        if q.admission() && policy.admission_refuses(self.admitted) {
+            match (self.admitted, self.own) {
+                (None, _) => out.add(format_args!("{who} has no seccomp profile")),
+                (Some(p), None) => out.add(format_args!(
+                    "{who} would get default seccomp profile {p:?}, which is not allowed"
+                )),
+                (Some(p), Some(_)) => {
+                    out.add(format_args!("{who} seccomp profile {p:?} is not allowed"))
+                }
+            }
+        } else if q.declared() && policy.declared_refuses(self.own) {
+            match self.own {
+                None => out.add(format_args!("{who} has no seccomp profile")),
+                Some(p) => out.add(format_args!("{who} seccomp profile {p:?} is not allowed")),
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! pod whose list is absent or empty (PSP would have set `[ranges[0].min]`).
 
 use super::group_ids::{id_problem, label};
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::psp::GroupRule;
 
 pub const CHECK: PropertyCheck = PropertyCheck {
@@ -21,7 +21,7 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let Some(strategy) = &s.spec.supplemental_groups else {
         return;
     };
@@ -32,11 +32,11 @@ fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
         .as_deref()
         .unwrap_or(&[]);
     for &gid in groups {
-        if let Some(problem) = id_problem(Question::Admission, strategy, Some(gid)) {
-            out.push(format!("pod supplemental group {problem}"));
+        if let Some(problem) = id_problem(q, strategy, Some(gid)) {
+            out.add(format_args!("pod supplemental group {problem}"));
         }
     }
-    if groups.is_empty() && strategy.rule() == GroupRule::MustRunAs && q == Question::Declared {
-        out.push("pod has no supplementalGroups".into());
+    if groups.is_empty() && strategy.rule() == GroupRule::MustRunAs && q.declared() {
+        out.add(format_args!("pod has no supplementalGroups"));
     }
 }

@@ -5,7 +5,7 @@
 //! allowed if safe or matched by an allowed pattern. `admission`: absent lists are empty, so
 //! every unsafe sysctl needs `allowedUnsafeSysctls`. `declared`: each list only when stated.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::psp::sysctls::{is_safe, sysctl_matches};
 
 pub const CHECK: PropertyCheck = PropertyCheck {
@@ -14,7 +14,7 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let Some(sysctls) = &s.pod.security().sysctls else {
         return;
     };
@@ -25,9 +25,9 @@ fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
     for sysctl in sysctls {
         let name = sysctl.name.as_str();
         if forbidden.is_some_and(|f| matches(f, name)) {
-            out.push(format!("sysctl {name:?} is forbidden"));
+            out.add(format_args!("sysctl {name:?} is forbidden"));
         } else if allowed.is_some_and(|a| !is_safe(name) && !matches(a, name)) {
-            out.push(format!("sysctl {name:?} is unsafe and not allowed"));
+            out.add(format_args!("sysctl {name:?} is unsafe and not allowed"));
         }
     }
 }

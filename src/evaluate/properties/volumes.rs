@@ -5,7 +5,7 @@
 //! list allows no volume, as PSP made it. `declared`: an absent list is not checked. A volume
 //! with no source at all has no type PSP knew, and is refused as PSP refused it.
 
-use super::{PropertyCheck, Question, Subject};
+use super::{Offenders, PropertyCheck, Question, Subject};
 use crate::psp::FsType;
 
 pub const CHECK: PropertyCheck = PropertyCheck {
@@ -14,7 +14,7 @@ pub const CHECK: PropertyCheck = PropertyCheck {
     offenders,
 };
 
-fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
+fn offenders(s: &Subject, q: Question, out: &mut Offenders) {
     let Some(allowed) = q.stated(&s.spec.volumes, &[]) else {
         return;
     };
@@ -24,13 +24,13 @@ fn offenders(s: &Subject, q: Question, out: &mut Vec<String>) {
     let listed = |key: &str| allowed.iter().any(|t| t.pod_key() == key);
     for (i, v) in s.pod.spec.volumes.iter().enumerate() {
         if v.sources.is_empty() {
-            out.push(format!(
+            out.add(format_args!(
                 "volume {:?} (volumes[{i}]) has no known type",
                 v.name
             ));
         }
         for key in v.sources.iter().filter(|k| !listed(k)) {
-            out.push(format!(
+            out.add(format_args!(
                 "volume {:?} (volumes[{i}]) is of type {key}",
                 v.name
             ));
