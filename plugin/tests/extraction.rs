@@ -226,3 +226,21 @@ fn a_folder_of_policies_loads_its_yaml_and_json_files_in_name_order() {
         "{message}"
     );
 }
+
+#[test]
+fn the_plugin_has_the_version_the_rules_require() {
+    let text = std::fs::read_to_string(privileged_policy()).unwrap();
+    let loaded = pspconv::psp::load_policies(&text, "privileged.yaml").unwrap();
+    let opts = pspconv::convert::Options {
+        target: pspconv::Target::Plugin,
+        ..Default::default()
+    };
+    let rules = pspconv::convert::convert(&loaded.policies, &opts)
+        .unwrap()
+        .text;
+    let required = format!(
+        "    - name: pspconv\n      version: {}\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(rules.contains(&required), "{rules}");
+}
