@@ -191,7 +191,7 @@ fn the_configured_mode_decides() {
 }
 
 #[test]
-fn a_folder_of_policies_loads_its_yaml_and_json_files_in_name_order() {
+fn a_folder_of_policies_loads_its_policy_files_in_name_order() {
     let dir = tempfile::tempdir().unwrap();
     let copy = |from: &str, to: &str| {
         std::fs::copy(data("falco-psp-tests/psps").join(from), dir.path().join(to)).unwrap();
