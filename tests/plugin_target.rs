@@ -256,6 +256,11 @@ fn check_target_plugin_needs_the_policies() {
         assert!(String::from_utf8_lossy(&out.stdout)
             .contains("Pod Security Policy no-privileged validation failure--"));
     }
+    let stderr = String::from_utf8_lossy(&run(&detected).stderr).into_owned();
+    assert!(
+        stderr.contains("inferred from required_plugin_versions names pspconv"),
+        "{stderr}"
+    );
 }
 
 #[test]

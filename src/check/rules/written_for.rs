@@ -11,8 +11,8 @@
 //! - fields: `jevt.*` exists only in the built-in K8s audit engine of legacy Falco;
 //!   `json.value[...]` and `container.*` only with current Falco's plugins.
 //!
-//! A new target is one more [`Signal`] producer below (for example `required_plugin_versions`
-//! naming `pspconv`, or `psp.*` fields, for rules that read pspconv's own plugin).
+//! - `required_plugin_versions` naming `pspconv`: rules reading pspconv's own plugin (`plugin`
+//!   target), stronger than the engine version those files also declare.
 
 use crate::yaml::Value;
 use crate::Target;
@@ -124,16 +124,16 @@ fn plugin_signals(v: &Value) -> Vec<Signal> {
         .filter_map(|p| p.get("name").and_then(Value::as_str));
     names
         .filter_map(|n| match n {
-            "k8saudit" | "json" | "container" => Some(Signal {
-                target: Target::Falco,
-                strength: 2,
-                says: format!("required_plugin_versions names {n}"),
-            }),
-            // Only the plugin target's rules need pspconv's own plugin: the strongest sign.
+            // Rules reading pspconv's own plugin also declare a current engine version.
             "pspconv" => Some(Signal {
                 target: Target::Plugin,
                 strength: 4,
                 says: "required_plugin_versions names pspconv".to_string(),
+            }),
+            "k8saudit" | "json" | "container" => Some(Signal {
+                target: Target::Falco,
+                strength: 2,
+                says: format!("required_plugin_versions names {n}"),
             }),
             _ => None,
         })
@@ -146,7 +146,6 @@ struct FieldPrefixes {
     jevt: bool,
     json_value: bool,
     container_plugin: bool,
-    pspconv_plugin: bool,
 }
 
 impl FieldPrefixes {
@@ -154,7 +153,6 @@ impl FieldPrefixes {
         self.jevt |= uses_field(text, "jevt.");
         self.json_value |= uses_field(text, "json.value[");
         self.container_plugin |= uses_field(text, "container.host_");
-        self.pspconv_plugin |= uses_field(text, "psp.");
     }
 
     fn signals(&self) -> Vec<Signal> {
@@ -183,13 +181,6 @@ impl FieldPrefixes {
             Target::Falco,
             "container.host_* fields of the container plugin",
         );
-        if self.pspconv_plugin {
-            out.push(Signal {
-                target: Target::Plugin,
-                strength: 4,
-                says: "psp.* fields of the pspconv plugin".to_string(),
-            });
-        }
         out
     }
 }
@@ -226,6 +217,15 @@ mod tests {
             !evidence.contains("jevt.*"),
             "only the strongest evidence: {evidence}"
         );
+    }
+
+    #[test]
+    fn rules_requiring_the_pspconv_plugin_are_plugin_rules() {
+        let text = "- required_engine_version: 0.39.0\n\
+                    - required_plugin_versions:\n  - name: k8saudit\n    version: 0.7.0\n  - name: pspconv\n    version: 0.1.0\n";
+        let (target, evidence) = detect(text).unwrap();
+        assert_eq!(target, Target::Plugin);
+        assert!(evidence.contains("names pspconv"), "{evidence}");
     }
 
     #[test]
