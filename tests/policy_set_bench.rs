@@ -80,14 +80,14 @@ fn cpu_secs() -> f64 {
 }
 
 /// CPU seconds per event of `rules` over `n` copies of `lines`.
-fn per_event(rules: &check::RuleSet, lines: &[&str], n: usize) -> f64 {
+fn per_event(rules: &check::RuleSet, target: Target, lines: &[&str], n: usize) -> f64 {
     let mut log = String::new();
     for i in 0..n {
         log.push_str(lines[i % lines.len()]);
         log.push('\n');
     }
     let opts = CheckOptions {
-        target: Target::Falco,
+        target,
         json: false,
         rule_matching: RuleMatching::All,
     };
@@ -120,18 +120,32 @@ fn five_policy_set_cost() {
     objects.extend(load_rbac(MORE_RBAC, "more.yaml").unwrap().objects);
     let (perms, _) = UsePermissions::resolve(&objects);
     let pods: Vec<&str> = EVENTS.lines().collect();
-    for (label, set) in [("per-policy rules", None), ("policy set", Some(perms))] {
+    for (label, target, set) in [
+        ("falco, per-policy rules", Target::Falco, None),
+        ("falco, policy set", Target::Falco, Some(perms.clone())),
+        ("plugin, policy set", Target::Plugin, Some(perms.clone())),
+    ] {
         let opts = Options {
-            target: Target::Falco,
+            target,
             mode: Mode::Strict,
             sources: Sources::K8sAudit,
             policy_set: set.map(|rbac| PolicySetOptions { rbac: Some(rbac) }),
             ..Options::default()
         };
         let text = convert(&loaded.policies, &opts).unwrap().text;
-        let rules = check::load(&text, "bench", Target::Falco).unwrap();
-        let pod = per_event(&rules, &pods, 20_000);
-        let other = per_event(&rules, &[OTHER], 200_000);
+        let mut rules = check::load(&text, "bench", target).unwrap();
+        if target == Target::Plugin {
+            let settings = pspconv::plugin_config::PluginSettings {
+                mode: Mode::Strict,
+                ..Default::default()
+            };
+            let mut state =
+                pspconv::plugin_config::plugin_state(&loaded.policies, &settings).unwrap();
+            state.set.rbac = Some(perms.clone());
+            rules.attach_plugin(std::sync::Arc::new(state));
+        }
+        let pod = per_event(&rules, target, &pods, 20_000);
+        let other = per_event(&rules, target, &[OTHER], 200_000);
         println!(
             "{label}: {} bytes, {} rules; check: {:.1} µs per pod creation, {:.2} µs per other event",
             text.len(),
