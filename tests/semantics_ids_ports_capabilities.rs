@@ -505,10 +505,7 @@ fn fs_group() {
 /// for some properties; ours always have it.)
 #[test]
 fn falco_psp_suite_cases() {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/falco-psp-tests"
-    );
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/falco-psp-tests");
     let cases: &[(&str, &str, Option<&str>)] = &[
         ("host_network_ports", "host_network_ports", Some("PSP host_ports_100_200_only Violation (hostPorts)")),
         ("host_network_ports", "create_vanilla_nginx_deployment", None),

@@ -840,10 +840,7 @@ const MINE: [&str; 11] = [
 /// policy without `volumes`), as Falco's harness, which only counts the expected rules, allows.
 #[test]
 fn falco_psp_suite() {
-    const DIR: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/falco-psp-tests"
-    );
+    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/falco-psp-tests");
     let matrix: serde_yaml::Value = serde_yaml::from_str(
         &std::fs::read_to_string(format!("{DIR}/falco_tests_psp.yaml")).unwrap(),
     )

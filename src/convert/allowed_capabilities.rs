@@ -36,7 +36,9 @@
 //! only) capabilities beyond the per-container bound, are reported by the "too large" rule.
 
 use super::context::{Bounded, Ctx, CONTAINER_KINDS};
-use super::ids_and_capabilities::{held_capability_rule, runtime_name, ALL_CAPS, RUNTIME_DEFAULT_CAPS};
+use super::ids_and_capabilities::{
+    held_capability_rule, runtime_name, ALL_CAPS, RUNTIME_DEFAULT_CAPS,
+};
 use super::{Generator, Mode};
 use crate::falco::expr::{Expr, Op, Value};
 use crate::falco::rules::Item;

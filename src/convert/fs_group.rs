@@ -16,7 +16,9 @@
 //! **Limits.** None known: the field is one pod-level number, read by a single pointer.
 
 use super::context::Ctx;
-use super::ids_and_capabilities::{id_ranges, pod_security_field, set_and_outside, unset_or_outside};
+use super::ids_and_capabilities::{
+    id_ranges, pod_security_field, set_and_outside, unset_or_outside,
+};
 use super::{Generator, Mode};
 use crate::falco::rules::Item;
 use crate::psp::model::GroupRule;

@@ -29,7 +29,9 @@
 //! capabilities beyond the bounds are reported by the "too large" rule.
 
 use super::context::{Bounded, Ctx, CONTAINER_KINDS};
-use super::ids_and_capabilities::{held_capability_rule, json_array_contains, runtime_name, ALL_CAPS};
+use super::ids_and_capabilities::{
+    held_capability_rule, json_array_contains, runtime_name, ALL_CAPS,
+};
 use super::Generator;
 use crate::falco::expr::{Expr, Op, Value};
 use crate::falco::rules::Item;

@@ -23,7 +23,9 @@
 //! Containers beyond the container bound are reported by the "too large" rule.
 
 use super::context::Ctx;
-use super::ids_and_capabilities::{effective_id_violation, id_change_events, id_ranges, syscall_in_ranges};
+use super::ids_and_capabilities::{
+    effective_id_violation, id_change_events, id_ranges, syscall_in_ranges,
+};
 use super::{Generator, Mode};
 use crate::falco::expr::Expr;
 use crate::falco::rules::Item;

@@ -95,14 +95,13 @@ impl PolicyEvaluator {
     ) -> Result<Self, EvaluatorError> {
         let mut compiled = Vec::with_capacity(policies.len());
         for p in policies {
-            let scope = scope_of(&p.psp, images, namespaces).map_err(|(path, message)| {
-                EvaluatorError {
+            let scope =
+                scope_of(&p.psp, images, namespaces).map_err(|(path, message)| EvaluatorError {
                     source_doc: p.source.clone(),
                     name: p.name.clone(),
                     path,
                     message,
-                }
-            })?;
+                })?;
             compiled.push(CompiledPolicy {
                 name: p.name.clone(),
                 policy: p.clone(),
