@@ -1,0 +1,182 @@
+//! Per-index comparisons gated behind the existence of their array element, so that Falco
+//! stops at the first missing element instead of extracting every bounded index (SPEC §10).
+//!
+//! The `falco` target reaches containers, volumes and per-container items through per-index
+//! pointers (`json.value[/requestObject/spec/containers/3/...]`), up to a bound. A disjunction
+//! over those indexes costs one extraction per index and per comparison on every pod, although
+//! a typical pod has one or two containers. This pass rewrites such a disjunction
+//!
+//!     c0 or c1 or c2 ...            (each c_i false when element i is absent)
+//!
+//! into a chain that stops at the first absent element:
+//!
+//!     arr/0 exists and (c0 or (arr/1 exists and (c1 or (arr/2 exists and (c2 ...)))))
+//!
+//! Exactness: a disjunct is moved behind `arr/i exists` only when a three-valued evaluation
+//! proves it false whenever element `i` is absent (modern Falco: a comparison of a field with
+//! no value is false for every operator, `exists` included; research §3.5). JSON arrays hold
+//! no gaps, so when element `i` is absent no later one is present, and the chain may stop.
+//! Applied to the `falco` target only; legacy conditions keep the seed's shape.
+
+use super::expr::{Expr, Field, FieldArg, Value};
+use std::collections::BTreeMap;
+
+/// Gates every disjunction of `e` over array indexes (see the module comment).
+pub fn gate(e: Expr) -> Expr {
+    match e {
+        Expr::And(v) => Expr::And(v.into_iter().map(gate).collect()),
+        Expr::Or(v) => gate_disjuncts(v.into_iter().map(gate).collect(), 0),
+        Expr::Not(c) => Expr::not(gate(*c)),
+        Expr::Group(c) => Expr::group(gate(*c)),
+        leaf => leaf,
+    }
+}
+
+/// The JSON pointer segments of a `json.value[...]` field.
+fn pointer(f: &Field) -> Option<&[String]> {
+    match &f.arg {
+        Some(FieldArg::Pointer(p)) if f.name == "json.value" => Some(p),
+        _ => None,
+    }
+}
+
+/// Whether the field has no value when nothing exists at `prefix` in the event. The
+/// `ka.req.pod.*` fields all read below `/requestObject/spec`.
+fn under(f: &Field, prefix: &[String]) -> bool {
+    if let Some(p) = pointer(f) {
+        return p.starts_with(prefix);
+    }
+    let spec = ["requestObject", "spec"];
+    f.name.starts_with("ka.req.pod.")
+        && prefix.len() <= spec.len()
+        && prefix.iter().zip(spec).all(|(a, b)| a == b)
+}
+
+/// The value of `e` when nothing exists at `prefix`: `Some(false)` / `Some(true)` when that
+/// decides it, `None` when it depends on other fields.
+pub fn when_absent(e: &Expr, prefix: &[String]) -> Option<bool> {
+    match e {
+        Expr::And(v) => {
+            let mut all_true = true;
+            for c in v {
+                match when_absent(c, prefix) {
+                    Some(false) => return Some(false),
+                    Some(true) => {}
+                    None => all_true = false,
+                }
+            }
+            all_true.then_some(true)
+        }
+        Expr::Or(v) => {
+            let mut all_false = true;
+            for c in v {
+                match when_absent(c, prefix) {
+                    Some(true) => return Some(true),
+                    Some(false) => {}
+                    None => all_false = false,
+                }
+            }
+            all_false.then_some(false)
+        }
+        Expr::Not(c) => when_absent(c, prefix).map(|b| !b),
+        Expr::Group(c) => when_absent(c, prefix),
+        Expr::Cmp(f, _, v) => {
+            let rhs_absent = matches!(v, Value::FieldRef(g) if under(g, prefix));
+            (under(f, prefix) || rhs_absent).then_some(false)
+        }
+        Expr::List(f, _, _) | Expr::Exists(f) => under(f, prefix).then_some(false),
+        Expr::Macro(_) => None,
+    }
+}
+
+/// The first `json.value` pointer of `e`, depth first.
+fn first_pointer(e: &Expr) -> Option<&[String]> {
+    match e {
+        Expr::And(v) | Expr::Or(v) => v.iter().find_map(first_pointer),
+        Expr::Not(c) | Expr::Group(c) => first_pointer(c),
+        Expr::Cmp(f, _, _) | Expr::List(f, _, _) | Expr::Exists(f) => pointer(f),
+        Expr::Macro(_) => None,
+    }
+}
+
+/// The array element `e` needs: `(array pointer, index)` for the outermost numeric segment at
+/// or after `from` such that `e` is false without that element.
+fn needed_element(e: &Expr, from: usize) -> Option<(Vec<String>, usize)> {
+    let p = first_pointer(e)?;
+    (from..p.len()).find_map(|k| {
+        let index: usize = p[k].parse().ok()?;
+        if k == 0 || p[k].starts_with('+') || (p[k].len() > 1 && p[k].starts_with('0')) {
+            return None;
+        }
+        (when_absent(e, &p[..=k]) == Some(false)).then(|| (p[..k].to_vec(), index))
+    })
+}
+
+fn element_field(array: &[String], index: usize) -> Field {
+    let mut p = array.to_vec();
+    p.push(index.to_string());
+    Field {
+        name: "json.value",
+        arg: Some(FieldArg::Pointer(p)),
+    }
+}
+
+/// `c` without a conjunct `<element> exists` that the gate already ensures.
+fn strip_gate(c: Expr, gate: &Expr) -> Expr {
+    match c {
+        Expr::And(v) if v.contains(gate) => Expr::and(v.into_iter().filter(|x| x != gate)),
+        other => other,
+    }
+}
+
+/// Gates the disjuncts `v` (numeric pointer segments before `from` are already gated).
+fn gate_disjuncts(v: Vec<Expr>, from: usize) -> Expr {
+    let mut groups: Vec<(Vec<String>, BTreeMap<usize, Vec<Expr>>)> = Vec::new();
+    // Each output slot: an ungated disjunct, or the chain of group `g`.
+    let mut slots: Vec<Result<Expr, usize>> = Vec::new();
+    for c in v {
+        match needed_element(&c, from) {
+            Some((array, index)) => {
+                let g = match groups.iter().position(|(a, _)| *a == array) {
+                    Some(g) => g,
+                    None => {
+                        groups.push((array, BTreeMap::new()));
+                        slots.push(Err(groups.len() - 1));
+                        groups.len() - 1
+                    }
+                };
+                groups[g].1.entry(index).or_default().push(c);
+            }
+            None => slots.push(Ok(c)),
+        }
+    }
+    let mut chains: Vec<Option<Vec<Expr>>> = groups
+        .into_iter()
+        .map(|(array, by_index)| {
+            // One comparison behind one gate would only add the gate's extraction.
+            if by_index.len() == 1 && by_index.values().all(|c| c.len() == 1) {
+                return by_index.into_values().flatten().collect();
+            }
+            let depth = array.len() + 1;
+            let mut chain: Option<Expr> = None;
+            for (index, members) in by_index.into_iter().rev() {
+                let gate = Expr::exists(element_field(&array, index));
+                let members: Vec<Expr> =
+                    members.into_iter().map(|c| strip_gate(c, &gate)).collect();
+                let mut body = vec![gate_disjuncts(members, depth)];
+                body.extend(chain.take());
+                chain = Some(Expr::and([gate, Expr::or(body)]));
+            }
+            chain.into_iter().collect()
+        })
+        .map(Some)
+        .collect();
+    let mut out = Vec::new();
+    for s in slots {
+        match s {
+            Ok(c) => out.push(c),
+            Err(g) => out.extend(chains[g].take().unwrap_or_default()),
+        }
+    }
+    Expr::or(out)
+}
