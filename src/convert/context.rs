@@ -216,11 +216,20 @@ impl<'a> Ctx<'a> {
     /// inside a string is escaped, so the token is present whenever the field is set.
     /// `violation` is returned unchanged for legacy.
     pub fn spec_mentions(&self, token: &str, violation: Expr) -> Expr {
+        self.spec_prefilter(Op::Contains, token, violation)
+    }
+
+    /// As [`Ctx::spec_mentions`], with a full-match `regex` on the spec's compact JSON text.
+    pub fn spec_matches(&self, regex: &str, violation: Expr) -> Expr {
+        self.spec_prefilter(Op::Regex, regex, violation)
+    }
+
+    fn spec_prefilter(&self, op: Op, value: &str, violation: Expr) -> Expr {
         if self.legacy() {
             return violation;
         }
         Expr::and([
-            Expr::cmp(spec_field(&[]), Op::Contains, Value::Str(token.to_string())),
+            Expr::cmp(spec_field(&[]), op, Value::Str(value.to_string())),
             violation,
         ])
     }

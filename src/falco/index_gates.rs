@@ -18,18 +18,67 @@
 //! no gaps, so when element `i` is absent no later one is present, and the chain may stop.
 //! Applied to the `falco` target only; legacy conditions keep the seed's shape.
 
-use super::expr::{Expr, Field, FieldArg, Value};
+use super::expr::{Expr, Field, FieldArg, Op, Value};
 use std::collections::BTreeMap;
 
-/// Gates every disjunction of `e` over array indexes (see the module comment).
+/// Gates every disjunction of `e` over array indexes (see the module comment), after merging
+/// equalities of one field into one `in` ([`merge_equalities`]).
 pub fn gate(e: Expr) -> Expr {
     match e {
         Expr::And(v) => Expr::And(v.into_iter().map(gate).collect()),
-        Expr::Or(v) => gate_disjuncts(v.into_iter().map(gate).collect(), 0),
+        Expr::Or(v) => gate_disjuncts(merge_equalities(v.into_iter().map(gate).collect()), 0),
         Expr::Not(c) => Expr::not(gate(*c)),
         Expr::Group(c) => Expr::group(gate(*c)),
         leaf => leaf,
     }
+}
+
+/// Merges the disjuncts `f = a`, `f = b`, `f in (c, d)` of one `json.value` field into one
+/// `f in (a, b, c, d)` at the place of the first: one extraction instead of several. Exact, as
+/// a `json.value` field has at most one value, which `in` compares with each item.
+fn merge_equalities(v: Vec<Expr>) -> Vec<Expr> {
+    let values = |e: &Expr| -> Option<(Field, Vec<Value>)> {
+        match e {
+            Expr::Cmp(f, Op::Eq, v) if pointer(f).is_some() && plain(v) => {
+                Some((f.clone(), vec![v.clone()]))
+            }
+            Expr::List(f, Op::In, vs) if pointer(f).is_some() && vs.iter().all(plain) => {
+                Some((f.clone(), vs.clone()))
+            }
+            _ => None,
+        }
+    };
+    let mut out: Vec<Expr> = Vec::new();
+    let mut merged: Vec<(Field, usize, Vec<Value>)> = Vec::new();
+    for e in v {
+        match values(&e) {
+            Some((f, vs)) => match merged.iter_mut().find(|(g, _, _)| *g == f) {
+                Some((_, _, all)) => {
+                    for x in vs {
+                        if !all.contains(&x) {
+                            all.push(x);
+                        }
+                    }
+                }
+                None => {
+                    merged.push((f, out.len(), vs));
+                    out.push(e);
+                }
+            },
+            None => out.push(e),
+        }
+    }
+    for (f, at, vs) in merged {
+        if vs.len() > 1 {
+            out[at] = Expr::list(f, Op::In, vs);
+        }
+    }
+    out
+}
+
+/// A literal value (not a list reference or another field).
+fn plain(v: &Value) -> bool {
+    matches!(v, Value::Word(_) | Value::Int(_) | Value::Str(_))
 }
 
 /// The JSON pointer segments of a `json.value[...]` field.
@@ -179,4 +228,134 @@ fn gate_disjuncts(v: Vec<Expr>, from: usize) -> Expr {
         }
     }
     Expr::or(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ptr(path: &str) -> Field {
+        Field {
+            name: "json.value",
+            arg: Some(FieldArg::Pointer(
+                path.split('/').map(str::to_string).collect(),
+            )),
+        }
+    }
+
+    fn privileged(i: usize) -> Expr {
+        Expr::eq(
+            ptr(&format!(
+                "requestObject/spec/containers/{i}/securityContext/privileged"
+            )),
+            Value::Word("true"),
+        )
+    }
+
+    fn present(i: usize) -> Expr {
+        Expr::exists(ptr(&format!("requestObject/spec/containers/{i}")))
+    }
+
+    #[test]
+    fn a_disjunction_over_indexes_becomes_a_chain_of_gates() {
+        let gated = gate(Expr::or((0..3).map(privileged)));
+        let want = Expr::and([
+            present(0),
+            Expr::or([
+                privileged(0),
+                Expr::and([
+                    present(1),
+                    Expr::or([privileged(1), Expr::and([present(2), privileged(2)])]),
+                ]),
+            ]),
+        ]);
+        assert_eq!(gated, want);
+    }
+
+    #[test]
+    fn a_presence_conjunct_is_left_to_the_gate() {
+        let unset = |i: usize| {
+            Expr::and([
+                present(i),
+                Expr::not(Expr::exists(ptr(&format!(
+                    "requestObject/spec/containers/{i}/securityContext/runAsUser"
+                )))),
+            ])
+        };
+        let gated = gate(Expr::or((0..2).map(unset)));
+        let Expr::And(v) = &gated else {
+            panic!("{gated:?}")
+        };
+        assert_eq!(v[0], present(0));
+        // `containers/0 exists` appears once per index, as the gate only.
+        let mut gates = 0;
+        gated.walk(&mut |e| gates += usize::from(*e == present(0)));
+        assert_eq!(gates, 1);
+    }
+
+    #[test]
+    fn a_disjunct_true_without_its_element_is_not_gated() {
+        // `not x=false` holds when container 1 is absent: it must stay outside any gate.
+        let not_false = |i: usize| {
+            Expr::not(Expr::eq(
+                ptr(&format!(
+                    "requestObject/spec/containers/{i}/securityContext/allowPrivilegeEscalation"
+                )),
+                Value::Word("false"),
+            ))
+        };
+        let e = Expr::or([not_false(0), not_false(1)]);
+        assert_eq!(gate(e.clone()), e);
+    }
+
+    #[test]
+    fn one_comparison_is_not_put_behind_a_gate() {
+        let e = Expr::and([
+            Expr::macro_ref("m"),
+            Expr::or([privileged(0), Expr::macro_ref("n")]),
+        ]);
+        assert_eq!(gate(e.clone()), e);
+    }
+
+    #[test]
+    fn nested_arrays_are_gated_at_each_level() {
+        let add = |c: usize, k: usize| {
+            Expr::list(
+                ptr(&format!(
+                    "requestObject/spec/containers/{c}/securityContext/capabilities/add/{k}"
+                )),
+                Op::In,
+                vec![Value::Str("ALL".into())],
+            )
+        };
+        let gated = gate(Expr::or(
+            (0..2).flat_map(|c| (0..2).map(move |k| add(c, k))),
+        ));
+        let item = |c: usize, k: usize| {
+            Expr::exists(ptr(&format!(
+                "requestObject/spec/containers/{c}/securityContext/capabilities/add/{k}"
+            )))
+        };
+        let items = |c: usize| {
+            Expr::and([
+                item(c, 0),
+                Expr::or([add(c, 0), Expr::and([item(c, 1), add(c, 1)])]),
+            ])
+        };
+        let want = Expr::and([
+            present(0),
+            Expr::or([items(0), Expr::and([present(1), items(1)])]),
+        ]);
+        assert_eq!(gated, want);
+    }
+
+    #[test]
+    fn pod_fields_count_as_absent_without_the_spec() {
+        let host_pid = Expr::eq(Field::new("ka.req.pod.host_pid"), Value::Word("true"));
+        let spec: Vec<String> = ["requestObject".into(), "spec".into()].to_vec();
+        assert_eq!(when_absent(&host_pid, &spec), Some(false));
+        assert_eq!(when_absent(&Expr::not(host_pid.clone()), &spec), Some(true));
+        let verb = Expr::eq(Field::new("ka.verb"), Value::Word("create"));
+        assert_eq!(when_absent(&Expr::or([verb, host_pid]), &spec), None);
+    }
 }
