@@ -25,8 +25,12 @@ use std::collections::BTreeMap;
 /// equalities of one field into one `in` ([`merge_equalities`]).
 pub fn gate(e: Expr) -> Expr {
     match e {
-        Expr::And(v) => Expr::And(v.into_iter().map(gate).collect()),
-        Expr::Or(v) => gate_disjuncts(merge_equalities(v.into_iter().map(gate).collect()), 0),
+        Expr::And(v) => gate_items(v.into_iter().map(gate).collect(), 0, Kind::All),
+        Expr::Or(v) => gate_items(
+            merge_equalities(v.into_iter().map(gate).collect()),
+            0,
+            Kind::Any,
+        ),
         Expr::Not(c) => Expr::not(gate(*c)),
         Expr::Group(c) => Expr::group(gate(*c)),
         leaf => leaf,
@@ -150,14 +154,14 @@ fn first_pointer(e: &Expr) -> Option<&[String]> {
 
 /// The array element `e` needs: `(array pointer, index)` for the outermost numeric segment at
 /// or after `from` such that `e` is false without that element.
-fn needed_element(e: &Expr, from: usize) -> Option<(Vec<String>, usize)> {
+fn needed_element(e: &Expr, from: usize, kind: Kind) -> Option<(Vec<String>, usize)> {
     let p = first_pointer(e)?;
     (from..p.len()).find_map(|k| {
         let index: usize = p[k].parse().ok()?;
         if k == 0 || p[k].starts_with('+') || (p[k].len() > 1 && p[k].starts_with('0')) {
             return None;
         }
-        (when_absent(e, &p[..=k]) == Some(false)).then(|| (p[..k].to_vec(), index))
+        (when_absent(e, &p[..=k]) == Some(kind == Kind::All)).then(|| (p[..k].to_vec(), index))
     })
 }
 
@@ -170,21 +174,41 @@ fn element_field(array: &[String], index: usize) -> Field {
     }
 }
 
-/// `c` without a conjunct `<element> exists` that the gate already ensures.
-fn strip_gate(c: Expr, gate: &Expr) -> Expr {
-    match c {
-        Expr::And(v) if v.contains(gate) => Expr::and(v.into_iter().filter(|x| x != gate)),
-        other => other,
+/// A disjunction (each item false without its element) or a conjunction (each item true
+/// without its element, such as `not arr/i exists or <image matches>`), gated the dual ways:
+/// `arr/i exists and (c_i or <rest>)` / `not arr/i exists or (c_i and <rest>)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Any,
+    All,
+}
+
+/// `c` without the test of its element that the gate already makes: a conjunct
+/// `<element> exists` (disjunctions) or a disjunct `not <element> exists` (conjunctions).
+fn strip_gate(c: Expr, gate: &Expr, kind: Kind) -> Expr {
+    match (c, kind) {
+        (Expr::And(v), Kind::Any) if v.contains(gate) => {
+            Expr::and(v.into_iter().filter(|x| x != gate))
+        }
+        (Expr::Or(v), Kind::All) if v.iter().any(|x| is_not(x, gate)) => {
+            Expr::or(v.into_iter().filter(|x| !is_not(x, gate)))
+        }
+        (other, _) => other,
     }
 }
 
-/// Gates the disjuncts `v` (numeric pointer segments before `from` are already gated).
-fn gate_disjuncts(v: Vec<Expr>, from: usize) -> Expr {
+fn is_not(e: &Expr, gate: &Expr) -> bool {
+    matches!(e, Expr::Not(inner) if **inner == *gate)
+}
+
+/// Gates the items `v` of a disjunction or conjunction (numeric pointer segments before
+/// `from` are already gated).
+fn gate_items(v: Vec<Expr>, from: usize, kind: Kind) -> Expr {
     let mut groups: Vec<(Vec<String>, BTreeMap<usize, Vec<Expr>>)> = Vec::new();
     // Each output slot: an ungated disjunct, or the chain of group `g`.
     let mut slots: Vec<Result<Expr, usize>> = Vec::new();
     for c in v {
-        match needed_element(&c, from) {
+        match needed_element(&c, from, kind) {
             Some((array, index)) => {
                 let g = match groups.iter().position(|(a, _)| *a == array) {
                     Some(g) => g,
@@ -202,19 +226,26 @@ fn gate_disjuncts(v: Vec<Expr>, from: usize) -> Expr {
     let mut chains: Vec<Option<Vec<Expr>>> = groups
         .into_iter()
         .map(|(array, by_index)| {
-            // One comparison behind one gate would only add the gate's extraction.
-            if by_index.len() == 1 && by_index.values().all(|c| c.len() == 1) {
+            // The chain pays one gate per present element and saves the items of every
+            // element after the first absent one: only worth it over several elements (a
+            // single element is often already gated by an enclosing chain).
+            if by_index.len() == 1 {
                 return by_index.into_values().flatten().collect();
             }
             let depth = array.len() + 1;
             let mut chain: Option<Expr> = None;
             for (index, members) in by_index.into_iter().rev() {
                 let gate = Expr::exists(element_field(&array, index));
-                let members: Vec<Expr> =
-                    members.into_iter().map(|c| strip_gate(c, &gate)).collect();
-                let mut body = vec![gate_disjuncts(members, depth)];
+                let members: Vec<Expr> = members
+                    .into_iter()
+                    .map(|c| strip_gate(c, &gate, kind))
+                    .collect();
+                let mut body = vec![gate_items(members, depth, kind)];
                 body.extend(chain.take());
-                chain = Some(Expr::and([gate, Expr::or(body)]));
+                chain = Some(match kind {
+                    Kind::Any => Expr::and([gate, Expr::or(body)]),
+                    Kind::All => Expr::or([Expr::not(gate), Expr::and(body)]),
+                });
             }
             chain.into_iter().collect()
         })
@@ -227,7 +258,10 @@ fn gate_disjuncts(v: Vec<Expr>, from: usize) -> Expr {
             Err(g) => out.extend(chains[g].take().unwrap_or_default()),
         }
     }
-    Expr::or(out)
+    match kind {
+        Kind::Any => Expr::or(out),
+        Kind::All => Expr::and(out),
+    }
 }
 
 #[cfg(test)]
@@ -309,7 +343,7 @@ mod tests {
     }
 
     #[test]
-    fn one_comparison_is_not_put_behind_a_gate() {
+    fn one_element_is_not_put_behind_a_gate() {
         let e = Expr::and([
             Expr::macro_ref("m"),
             Expr::or([privileged(0), Expr::macro_ref("n")]),
@@ -345,6 +379,30 @@ mod tests {
         let want = Expr::and([
             present(0),
             Expr::or([items(0), Expr::and([present(1), items(1)])]),
+        ]);
+        assert_eq!(gated, want);
+    }
+
+    #[test]
+    fn a_conjunction_true_without_its_elements_becomes_a_dual_chain() {
+        let image_ok = |i: usize| {
+            Expr::or([
+                Expr::not(present(i)),
+                Expr::cmp(
+                    ptr(&format!("requestObject/spec/containers/{i}/image")),
+                    Op::Regex,
+                    Value::Str("nginx".into()),
+                ),
+            ])
+        };
+        let matches = |i: usize| match image_ok(i) {
+            Expr::Or(v) => v[1].clone(),
+            _ => unreachable!(),
+        };
+        let gated = gate(Expr::and((0..2).map(image_ok)));
+        let want = Expr::or([
+            Expr::not(present(0)),
+            Expr::and([matches(0), Expr::or([Expr::not(present(1)), matches(1)])]),
         ]);
         assert_eq!(gated, want);
     }
