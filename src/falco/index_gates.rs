@@ -201,10 +201,13 @@ fn is_not(e: &Expr, gate: &Expr) -> bool {
     matches!(e, Expr::Not(inner) if **inner == *gate)
 }
 
+/// The items of one array's group, by element index.
+type ItemsByIndex = BTreeMap<usize, Vec<Expr>>;
+
 /// Gates the items `v` of a disjunction or conjunction (numeric pointer segments before
 /// `from` are already gated).
 fn gate_items(v: Vec<Expr>, from: usize, kind: Kind) -> Expr {
-    let mut groups: Vec<(Vec<String>, BTreeMap<usize, Vec<Expr>>)> = Vec::new();
+    let mut groups: Vec<(Vec<String>, ItemsByIndex)> = Vec::new();
     // Each output slot: an ungated disjunct, or the chain of group `g`.
     let mut slots: Vec<Result<Expr, usize>> = Vec::new();
     for c in v {
