@@ -6,11 +6,15 @@
 //! over those indexes costs one extraction per index and per comparison on every pod, although
 //! a typical pod has one or two containers. This pass rewrites such a disjunction
 //!
-//!     c0 or c1 or c2 ...            (each c_i false when element i is absent)
+//! ```text
+//! c0 or c1 or c2 ...            (each c_i false when element i is absent)
+//! ```
 //!
 //! into a chain that stops at the first absent element:
 //!
-//!     arr/0 exists and (c0 or (arr/1 exists and (c1 or (arr/2 exists and (c2 ...)))))
+//! ```text
+//! arr/0 exists and (c0 or (arr/1 exists and (c1 or (arr/2 exists and (c2 ...)))))
+//! ```
 //!
 //! Exactness: a disjunct is moved behind `arr/i exists` only when a three-valued evaluation
 //! proves it false whenever element `i` is absent (modern Falco: a comparison of a field with
