@@ -10,17 +10,21 @@ mod generate;
 
 use crate::app::{self, ConvertConfig, Input, Output};
 use crate::check::RuleMatching;
-use crate::convert::{Bounds, Mode, Options, Sources};
+use crate::convert::{Bounds, Mode, Options, RulePer, Sources};
 use crate::dry_run::{self, CheckConfig, RulesSource};
 use crate::Target;
 
 const EXAMPLES: &str = "\
 Examples:
-  pspconv convert psp --psp-path psp.yaml --rules-path psp_rules.yaml
-  pspconv convert psp --psp-path psp.yaml | falco -r /dev/stdin
-  kubectl get psp -o yaml | pspconv convert psp --psp-path - --mode admission
-  pspconv convert psp --psp-path psp.yaml --target legacy --mode declared
-  pspconv explain readOnlyRootFilesystem";
+  pspconv convert psp --psp-path psp.yaml --rules-path /etc/falco/rules.d/psp.yaml
+  kubectl get psp -o yaml | pspconv convert psp --psp-path - --rules-path psp_rules.yaml
+  pspconv convert psp --psp-path psp.yaml --target legacy --mode declared | less
+  pspconv convert psp --psp-path psp.yaml | pspconv check --rules-path - --events audit.log
+  pspconv explain readOnlyRootFilesystem
+
+Hand Falco a file or its rules.d folder, never a pipe: Falco skips a rules path that is not a
+regular file (-r /dev/stdin, -r <(...)) without a word. --rules-path replaces the file at once,
+so a file Falco watches is never seen half-written.";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -84,9 +88,14 @@ pub enum ConvertWhat {
 
 #[derive(Args, Debug, Clone)]
 pub struct PolicyArgs {
-    /// Target Falco: current (plugins) or legacy (0.18-0.31, built-in K8s audit).
-    #[arg(long, value_enum, default_value_t = TargetArg::Falco)]
-    pub target: TargetArg,
+    /// Target Falco: current (plugins), legacy (0.18-0.31, built-in K8s audit), or current with
+    /// the pspconv plugin evaluating the policies [default: falco; `check --rules-path`: the
+    /// target the file was written for].
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
+    /// Plugin target: one audit rule per policy, or one per policy and property.
+    #[arg(long, value_enum, default_value_t = RulePerArg::Policy)]
+    pub rule_per: RulePerArg,
     /// admission: what PSP admission rejected; declared: what the pod states; strict: either.
     #[arg(long, value_enum, default_value_t = ModeArg::Strict)]
     pub mode: ModeArg,
@@ -133,13 +142,13 @@ Examples:
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// PSP file to convert on the fly (YAML or JSON); `-` reads stdin.
+    /// PSP file to convert on the fly (YAML or JSON); `-` reads stdin. With `--target plugin`
+    /// and `--rules-path`: the policies the plugin is configured with.
     #[arg(
         long,
         short = 'P',
         value_name = "FILE|-",
-        required_unless_present = "rules_path",
-        conflicts_with = "rules_path"
+        required_unless_present = "rules_path"
     )]
     pub psp_path: Option<String>,
     /// An existing Falco rules file to evaluate instead.
@@ -175,6 +184,13 @@ pub enum RuleMatchingArg {
 pub enum TargetArg {
     Falco,
     Legacy,
+    Plugin,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum RulePerArg {
+    Policy,
+    Property,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -195,9 +211,14 @@ pub enum SourceArg {
 impl PolicyArgs {
     pub fn options(&self, source: SourceArg) -> Options {
         Options {
-            target: match self.target {
+            target: match self.target.unwrap_or(TargetArg::Falco) {
                 TargetArg::Falco => Target::Falco,
                 TargetArg::Legacy => Target::Legacy,
+                TargetArg::Plugin => Target::Plugin,
+            },
+            rule_per: match self.rule_per {
+                RulePerArg::Policy => RulePer::Policy,
+                RulePerArg::Property => RulePer::Property,
             },
             mode: match self.mode {
                 ModeArg::Strict => Mode::Strict,
@@ -284,8 +305,12 @@ pub fn main() -> ExitCode {
         ),
         Command::Check(args) => {
             let rules = match (&args.psp_path, &args.rules_path) {
-                (Some(p), _) => RulesSource::Psp(input(p)),
+                (Some(p), None) => RulesSource::Psp(input(p)),
                 (None, Some(r)) => RulesSource::Rules(input(r)),
+                (Some(p), Some(r)) => RulesSource::PluginRules {
+                    rules: input(r),
+                    policies: input(p),
+                },
                 (None, None) => unreachable!("clap requires one of --psp-path and --rules-path"),
             };
             dry_run::run_check(
@@ -293,6 +318,7 @@ pub fn main() -> ExitCode {
                     rules,
                     events: input(&args.events),
                     options: args.policy.options(SourceArg::All),
+                    target_given: args.policy.target.is_some(),
                     json: args.json,
                     rule_matching: match args.rule_matching {
                         RuleMatchingArg::First => RuleMatching::First,

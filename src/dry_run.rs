@@ -7,10 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::app::{Input, Reporter};
+use crate::app::{Input, Reporter, UserError};
 use crate::check::{self, CheckOptions, RuleMatching};
 use crate::convert::{self, Options};
+use crate::plugin_config::{plugin_state, PluginSettings};
 use crate::psp::load_policies;
+use crate::Target;
+use std::sync::Arc;
 
 /// Where the rules come from.
 pub enum RulesSource {
@@ -18,6 +21,9 @@ pub enum RulesSource {
     Psp(Input),
     /// Load an existing Falco rules file.
     Rules(Input),
+    /// `plugin` target: load an existing rules file, with the policies the plugin is
+    /// configured with.
+    PluginRules { rules: Input, policies: Input },
 }
 
 pub struct CheckConfig {
@@ -25,35 +31,123 @@ pub struct CheckConfig {
     pub events: Input,
     /// Target, mode, scope and bounds for the conversion (the target also for evaluation).
     pub options: Options,
+    /// Whether `--target` was given; if not, a rules file is evaluated as the target it was
+    /// written for.
+    pub target_given: bool,
     pub json: bool,
     pub rule_matching: RuleMatching,
     /// Also count Falco's field extractions (`check::run_with_stats`).
     pub stats: bool,
 }
 
+/// The target to evaluate an existing rules file as: the one it was written for unless
+/// `--target` says otherwise, which is honoured with a warning when the file contradicts it.
+fn rules_target(
+    text: &str,
+    origin: &str,
+    asked: Target,
+    target_given: bool,
+    reporter: &Reporter,
+) -> Target {
+    let detected = check::detect_target(text);
+    match (detected, target_given) {
+        (Some(d), false) => {
+            reporter.diag(&format!(
+                "note: {origin}: evaluating as target {}, inferred from {} (--target overrides)",
+                d.target.name(),
+                d.evidence
+            ));
+            d.target
+        }
+        (Some(d), true) if d.target != asked => {
+            reporter.diag(&format!(
+                "warning: {origin}: --target {} contradicts the file, written for {} ({}); \
+                 evaluating as {} as asked: expect alerts the file's Falco would not raise",
+                asked.name(),
+                d.target.name(),
+                d.evidence,
+                asked.name()
+            ));
+            asked
+        }
+        (None, false) => {
+            reporter.diag(&format!(
+                "note: {origin}: the file does not say which Falco it is for (no \
+                 required_engine_version, no target-specific field); evaluating as target {}",
+                asked.name()
+            ));
+            asked
+        }
+        (_, true) => asked,
+    }
+}
+
 pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
-    let target = cfg.options.target;
-    let (text, origin) = match &cfg.rules {
+    let mut target = cfg.options.target;
+    let policies = |input: &Input| -> Result<Vec<crate::psp::LoadedPolicy>> {
+        let psp_text = input.read_text()?;
+        let loaded = load_policies(&psp_text, &input.origin())?;
+        for w in &loaded.warnings {
+            reporter.diag(w);
+        }
+        Ok(loaded.policies)
+    };
+    let (text, origin, plugin_policies) = match &cfg.rules {
         RulesSource::Psp(input) => {
-            let psp_text = input.read_text()?;
-            let loaded = load_policies(&psp_text, &input.origin())?;
-            for w in &loaded.warnings {
-                reporter.diag(w);
-            }
-            let conversion = convert::convert(&loaded.policies, &cfg.options)?;
+            let policies = policies(input)?;
+            let conversion = convert::convert(&policies, &cfg.options)?;
             for w in &conversion.warnings {
                 reporter.diag(w);
             }
             (
                 conversion.text,
                 format!("rules converted from {}", input.origin()),
+                Some(policies),
             )
         }
-        RulesSource::Rules(input) => (input.read_text()?, input.origin()),
+        RulesSource::Rules(input) => {
+            let text = input.read_text()?;
+            let origin = input.origin();
+            target = rules_target(&text, &origin, target, cfg.target_given, reporter);
+            if target == Target::Plugin {
+                return Err(UserError {
+                    message: "--target plugin evaluates the rules with the plugin's policies, and none were given".into(),
+                    hint: "add --psp-path with the policies the plugin is configured with".into(),
+                }
+                .into());
+            }
+            (text, origin, None)
+        }
+        RulesSource::PluginRules {
+            rules,
+            policies: psp,
+        } => {
+            let text = rules.read_text()?;
+            let origin = rules.origin();
+            target = rules_target(&text, &origin, target, cfg.target_given, reporter);
+            if target != Target::Plugin {
+                return Err(UserError {
+                    message: "--psp-path and --rules-path go together only with --target plugin".into(),
+                    hint: "give --psp-path to convert on the fly, or --rules-path for an existing rules file".into(),
+                }
+                .into());
+            }
+            (text, origin, Some(policies(psp)?))
+        }
     };
-    let rules = check::load(&text, &origin, target)?;
+    let mut rules = check::load(&text, &origin, target)?;
     for w in &rules.warnings {
         reporter.diag(&format!("warning: {origin}: {w}"));
+    }
+    if target == Target::Plugin {
+        let settings = PluginSettings {
+            policies: Default::default(),
+            mode: cfg.options.mode,
+            images: cfg.options.images.clone(),
+            namespaces: cfg.options.namespaces.clone(),
+        };
+        let state = plugin_state(plugin_policies.as_deref().unwrap_or_default(), &settings)?;
+        rules.attach_plugin(Arc::new(state));
     }
     let opts = CheckOptions {
         target,

@@ -7,6 +7,8 @@ pub mod dry_run;
 pub mod evaluate;
 pub mod falco;
 pub mod output;
+pub mod plugin_config;
+pub mod plugin_fields;
 pub mod psp;
 pub mod target;
 pub mod yaml;

@@ -1,4 +1,4 @@
-//! The two Falco generations pspconv writes rules for and evaluates rules as.
+//! The Falco generations and set-ups pspconv writes rules for and evaluates rules as.
 
 /// Which Falco a rules file is written for (SPEC §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -8,6 +8,8 @@ pub enum Target {
     Falco,
     /// Falco 0.18–0.31 with built-in K8s audit support (`jevt.*`, `<NA>`).
     Legacy,
+    /// Current Falco with pspconv's own plugin loaded beside k8saudit (SPEC §8).
+    Plugin,
 }
 
 impl Target {
@@ -15,6 +17,12 @@ impl Target {
         match self {
             Target::Falco => "falco",
             Target::Legacy => "legacy",
+            Target::Plugin => "plugin",
         }
+    }
+
+    /// Current Falco (plugins and their semantics): `falco` and `plugin`.
+    pub fn is_current(self) -> bool {
+        self != Target::Legacy
     }
 }

@@ -1,33 +1,12 @@
 //! `pspconv check` as a whole binary: exit codes (0 nothing fired, 1 alerts, 2 bad input),
 //! inputs (audit JSON lines, pod manifests, stdin, an existing rules file), `--json`, the summary.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn pspconv(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pspconv"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
-}
+use common::cli::{pspconv, text};
 
 fn suite(rel: &str) -> String {
-    format!(
-        "{}/tests/data/falco-psp-tests/{rel}",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::cli::data(&format!("falco-psp-tests/{rel}"))
 }
 
 #[test]
@@ -148,8 +127,8 @@ fn an_existing_rules_file_can_be_checked() {
         None,
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    // The same legacy file read as current Falco: `<NA>` idioms are warned about, like Falco does.
-    let modern = pspconv(
+    // Without --target, the file's own declaration decides, and stderr says so.
+    let inferred = pspconv(
         &[
             "check",
             "--rules-path",
@@ -159,10 +138,36 @@ fn an_existing_rules_file_can_be_checked() {
         ],
         None,
     );
-    assert!(
-        text(&modern.stderr).contains("warning"),
+    assert_eq!(
+        inferred.status.code(),
+        Some(1),
         "{}",
-        text(&modern.stderr)
+        text(&inferred.stderr)
+    );
+    assert_eq!(text(&inferred.stdout), text(&out.stdout));
+    let stderr = text(&inferred.stderr);
+    assert!(
+        stderr.contains("evaluating as target legacy, inferred from required_engine_version: 5"),
+        "{stderr}"
+    );
+    // An explicit --target that contradicts the file is honoured, with a warning.
+    let modern = pspconv(
+        &[
+            "check",
+            "--rules-path",
+            rules.to_str().unwrap(),
+            "--target",
+            "falco",
+            "--events",
+            &suite("trace_files/psp/privileged.json"),
+        ],
+        None,
+    );
+    let stderr = text(&modern.stderr);
+    assert!(
+        stderr.contains("warning: ")
+            && stderr.contains("--target falco contradicts the file, written for legacy"),
+        "{stderr}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

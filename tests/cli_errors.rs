@@ -2,37 +2,19 @@
 //! nothing on stdout, warnings naming their path, `--fail-on-warning`, `--quiet`, no colour
 //! off a terminal.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::cli::{code_out_err, pspconv, pspconv_in};
+use std::process::{Command, Output};
 
 fn pspconv_stdin(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pspconv"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let text = stdin.to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(text.as_bytes());
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    pspconv(args, Some(stdin))
 }
 
 fn convert_stdin(extra: &[&str], stdin: &str) -> (i32, String, String) {
     let mut args = vec!["convert", "psp", "--psp-path", "-"];
     args.extend_from_slice(extra);
-    let out = pspconv_stdin(&args, stdin);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    code_out_err(&pspconv_stdin(&args, stdin))
 }
 
 const GOOD: &str = "apiVersion: policy/v1beta1
@@ -177,11 +159,9 @@ fn quiet_keeps_only_errors() {
 
 #[test]
 fn no_colour_when_not_a_terminal_or_no_color_set() {
-    let out = Command::new(env!("CARGO_BIN_EXE_pspconv"))
-        .args(["convert", "psp", "-P", "/no/such"])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let out = pspconv_in(&["convert", "psp", "-P", "/no/such"], None, |c| {
+        c.env("NO_COLOR", "1");
+    });
     assert!(!String::from_utf8_lossy(&out.stderr).contains('\x1b'));
     let (_, _, stderr) = convert_stdin(&[], TYPO);
     assert!(!stderr.contains('\x1b'));

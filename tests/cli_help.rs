@@ -1,14 +1,11 @@
 //! Help, version, completions and the man page, pinned: what a user sees at the command line.
 
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
 
 fn pspconv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pspconv"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .unwrap()
+    common::cli::pspconv(args, None)
 }
 
 fn stdout_ok(args: &[&str]) -> String {

@@ -1,9 +1,12 @@
 //! Input and output at the command line: stdin and stdout, atomic writes that leave an existing
 //! file untouched on failure, refusing to overwrite the policy, exit 0 on a closed pipe.
 
+mod common;
+
+use common::cli::pspconv;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 const GOOD: &str = "apiVersion: policy/v1beta1
 kind: PodSecurityPolicy
@@ -13,22 +16,6 @@ spec:
   privileged: false
   hostPID: false
 ";
-
-fn pspconv(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pspconv"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

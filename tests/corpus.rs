@@ -2,7 +2,7 @@
 //! its name) is refused with exit 2 and an error naming file:line:col and the field.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
 use pspconv::convert::{convert, Mode, Options};
 use pspconv::psp::load_policies;
@@ -34,17 +34,10 @@ fn name(p: &Path) -> String {
 
 /// Runs the binary from inside the corpus folder, so messages name the file as given.
 fn run(file: &str) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pspconv"))
-        .current_dir(corpus_dir())
-        .args(["convert", "psp", "--psp-path", file])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let out = common::cli::pspconv_in(&["convert", "psp", "--psp-path", file], None, |c| {
+        c.current_dir(corpus_dir());
+    });
+    common::cli::code_out_err(&out)
 }
 
 #[test]

@@ -13,10 +13,15 @@
 //! (SPEC §3), so an expected name matches ours with or without it. falcoctl also named its
 //! fsGroup rule `(fsGroup)` whatever the strategy; pspconv writes `(fsGroup=MustRunAs)` like the
 //! other strategies (SPEC §3), so the strategy is dropped before comparing.
+//!
+//! The `plugin` target runs the same cases through `check --target plugin` (the native
+//! evaluator behind the `psp.*` fields): with `--rule-per property` its rules bear the `falco`
+//! target's names and must give exactly the expected alerts; with one rule per policy, that rule
+//! fires once exactly when some property rule is expected to.
 
 mod common;
 use common::*;
-use pspconv::convert::Mode;
+use pspconv::convert::{Mode, RulePer};
 use pspconv::yaml::{load_all, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -125,6 +130,52 @@ thread_local! {
         Default::default();
 }
 
+/// A case through the `plugin` target's rules.
+fn run_plugin_case(case: &Case, mode: Mode, rule_per: RulePer) -> BTreeMap<String, u64> {
+    let psp = std::fs::read_to_string(suite_dir().join(&case.psp)).unwrap();
+    let rules = plugin_rules(&psp, mode, rule_per);
+    let events = std::fs::read_to_string(suite_dir().join(&case.trace)).unwrap();
+    normalize(&fired_on(&rules, pspconv::Target::Plugin, &events))
+}
+
+#[test]
+fn every_k8s_audit_case_passes_through_the_plugin_rules_in_declared_and_strict() {
+    let mut failures = Vec::new();
+    for case in &cases() {
+        let want = expected_normalized(&case.expected);
+        for mode in [Mode::Declared, Mode::Strict] {
+            let got = run_plugin_case(case, mode, RulePer::Property);
+            if !matches(&got, &want, mode == Mode::Declared) {
+                failures.push(format!(
+                    "{} [plugin, rule per property, {mode:?}]: expected {want:?}, got {got:?}",
+                    case.name
+                ));
+            }
+            let got = run_plugin_case(case, mode, RulePer::Policy);
+            let fired: u64 = got.values().sum();
+            let expected_one = !want.is_empty();
+            let ok = if expected_one {
+                fired == 1 && got.keys().all(|k| k.ends_with(" Violation"))
+            } else {
+                fired == 0
+            };
+            if !ok {
+                failures.push(format!(
+                    "{} [plugin, rule per policy, {mode:?}]: expected {}, got {got:?}",
+                    case.name,
+                    if expected_one { "one alert" } else { "none" }
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 fn run_case(case: &Case, target: pspconv::Target, mode: Mode) -> BTreeMap<String, u64> {
     let key = (
         case.psp.clone(),
@@ -201,4 +252,69 @@ fn admission_mode_flips_the_cases_psp_would_have_defaulted() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// What the native evaluator reports on the case's events, keyed like the rule names
+/// (`PSP <safe name> Violation (<label>)`, one per violated property and pod creation).
+fn run_native(case: &Case, mode: Mode) -> BTreeMap<String, u64> {
+    let psp = std::fs::read_to_string(suite_dir().join(&case.psp)).unwrap();
+    let evaluator = native::evaluator(&psp, mode);
+    let events = std::fs::read_to_string(suite_dir().join(&case.trace)).unwrap();
+    let mut fired = Vec::new();
+    for line in events.lines().filter(|l| !l.trim().is_empty()) {
+        let Some(verdict) = evaluator.evaluate_event(line.as_bytes()) else {
+            continue;
+        };
+        for (policy, v) in evaluator.policies.iter().zip(&verdict.per_policy) {
+            let prefix = pspconv::convert::safe_name(&policy.name);
+            for label in v.properties() {
+                fired.push(format!("PSP {prefix} Violation ({label})"));
+            }
+        }
+    }
+    normalize(&fired)
+}
+
+#[test]
+fn native_evaluator_passes_every_k8s_audit_case_in_declared_and_strict() {
+    let mut failures = Vec::new();
+    for case in &cases() {
+        for mode in [Mode::Declared, Mode::Strict] {
+            let got = run_native(case, mode);
+            let want = expected_normalized(&case.expected);
+            if !matches(&got, &want, mode == Mode::Declared) {
+                failures.push(format!(
+                    "{} [{mode:?}]: expected {want:?}, got {got:?}",
+                    case.name
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn native_evaluator_flips_the_defaulted_cases_in_admission() {
+    let mut failures = Vec::new();
+    for case in &cases() {
+        let flips = FLIP_IN_ADMISSION.contains(&case.name.as_str());
+        let want = if flips {
+            BTreeMap::new()
+        } else {
+            expected_normalized(&case.expected)
+        };
+        let got = run_native(case, Mode::Admission);
+        // A flipped case's expected rule must be gone; others may add what admission adds.
+        let ok = if flips {
+            case.expected
+                .keys()
+                .all(|r| !got.contains_key(r.trim_end_matches(" K8s Audit")))
+        } else {
+            matches(&got, &want, false)
+        };
+        if !ok {
+            failures.push(format!("{}: expected {want:?}, got {got:?}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

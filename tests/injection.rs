@@ -9,6 +9,8 @@
 //!   names, list contents with the values in place) as the same policy with plain placeholder
 //!   values, or is refused with an error naming the field.
 
+mod common;
+
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -32,17 +34,20 @@ const KEYWORDS: [&str; 8] = [
     "intersects",
 ];
 
-/// One value as Falco's condition lexer reads it: a quoted string (no escapes: pspconv never
-/// writes a backslash) or a bare word up to a blank, parenthesis, comma or `=`. `None` when the
-/// text is not exactly one value.
+/// One value as Falco's condition lexer reads it (libsinsp `parser.cpp` and `escaping.cpp` as
+/// of libs 0.25.4, Falco 0.44.1, written again here from those sources): a quoted string, which
+/// ends at the first delimiter whose raw previous byte is not a backslash, with its escapes
+/// decoded; or a bare word up to a blank, parenthesis, comma or `=`. `None` when the text is not
+/// exactly one value.
 fn lex_value(text: &str) -> Option<String> {
     let first = text.chars().next()?;
     if first == '"' || first == '\'' {
-        let inner = text.strip_prefix(first)?.strip_suffix(first)?;
-        if text.len() < 2 || inner.contains(first) || inner.contains('\\') {
+        let bytes = text.as_bytes();
+        let close = (1..bytes.len()).find(|&i| bytes[i] == first as u8 && bytes[i - 1] != b'\\')?;
+        if close + 1 != bytes.len() || bytes.contains(&0) {
             return None;
         }
-        return Some(inner.to_string());
+        return unescape(&text[1..close], first);
     }
     let bare_ok = !text
         .chars()
@@ -51,10 +56,37 @@ fn lex_value(text: &str) -> Option<String> {
     bare_ok.then(|| text.to_string())
 }
 
-/// Splits `a, "b, c", d` at the commas outside quotes.
+/// libsinsp `unescape_str`: `\b \f \n \r \t`, `\\` and `\ ` (a backslash), `\/`, and the
+/// delimiter's own quote; anything else after a backslash is refused.
+fn unescape(body: &str, delim: char) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            ' ' | '\\' => '\\',
+            '/' => '/',
+            q @ ('"' | '\'') if q == delim => q,
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// Splits `a, "b, c", d` at the commas outside quotes. A quote ends a quoted item only when
+/// the raw character before it is not a backslash, as libsinsp's lexer decides.
 fn split_items(text: &str) -> Vec<String> {
     let mut items = vec![String::new()];
     let mut quote = None;
+    let mut prev = ' ';
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match (quote, c) {
@@ -62,7 +94,7 @@ fn split_items(text: &str) -> Vec<String> {
                 quote = Some(c);
                 items.last_mut().unwrap().push(c);
             }
-            (Some(q), c) if c == q => {
+            (Some(q), c) if c == q && prev != '\\' => {
                 quote = None;
                 items.last_mut().unwrap().push(c);
             }
@@ -72,6 +104,7 @@ fn split_items(text: &str) -> Vec<String> {
             }
             _ => items.last_mut().unwrap().push(c),
         }
+        prev = c;
     }
     items
 }
@@ -129,6 +162,51 @@ proptest! {
             let read: Vec<Option<String>> = split_items(inner).iter().map(|i| lex_value(i)).collect();
             let want: Vec<Option<String>> = values.iter().cloned().map(Some).collect();
             prop_assert_eq!(read, want);
+        }
+    }
+
+    /// Any string but one holding NUL (or too long, or spelling one of pspconv's list names) is
+    /// written, for both targets, and check's parser (libsinsp's grammar) reads the comparison
+    /// back as one comparison with exactly that value; legacy output also reads back so with
+    /// legacy Falco's Lua parser, or is refused.
+    #[test]
+    fn escaped_values_reach_the_comparison_byte_for_byte(
+        v in prop_oneof![
+            any::<String>(),
+            "[\\\\\"' a-z\n\t]{0,12}",
+            hostile(),
+        ],
+        target in prop_oneof![Just(Target::Falco), Just(Target::Legacy)],
+    ) {
+        let field = Field::new("ka.target.namespace");
+        let eq = Expr::eq(field.clone(), FValue::Str(v.clone()));
+        let list = Expr::list(field, Op::In, vec![FValue::Str(v.clone()), FValue::Str("x".into())]);
+        let plain = v.len() <= 255 && !v.contains('\0') && !v.contains("_psp_");
+        for (expr, want) in [
+            (&eq, Rhs::Value(v.clone())),
+            (&list, Rhs::List(vec![v.clone(), "x".into()])),
+        ] {
+            match render(expr, target) {
+                Ok(text) => {
+                    let parsed = check_condition(&text);
+                    let Cond::Cmp { field, rhs, .. } = &parsed else {
+                        panic!("{v:?} changed the condition's structure: {text}");
+                    };
+                    prop_assert_eq!(field.name.as_str(), "ka.target.namespace");
+                    prop_assert_eq!(rhs, &want, "{}", text);
+                }
+                Err(e) => prop_assert!(
+                    !plain || target == Target::Legacy,
+                    "current Falco refused {:?}: {}", v, e
+                ),
+            }
+        }
+        if target == Target::Legacy {
+            if let Ok(text) = pspconv::falco::render::quote_value_for(&v, target) {
+                if text.starts_with('"') && (text.contains('\\') || v.contains('"') && v.contains('\'')) {
+                    prop_assert_eq!(pspconv::falco::string_literal::read_lua_string(&text), Some(v.clone()));
+                }
+            }
         }
     }
 
@@ -572,4 +650,107 @@ fn scope_annotations_cannot_smuggle_items() {
     // Items are Falco strings, quoted for current Falco (so no list of another file can
     // replace them): exactly the two repositories, nothing smuggled in.
     assert_eq!(items, ["\"nginx\"", "\"registry:5000/team/app\""]);
+}
+
+/// Host paths and flex drivers with backslashes and both kinds of quote are written with
+/// escapes, and `check` evaluating the rules sees exactly the input's bytes: the listed value
+/// passes, a value one byte away fires. Both targets; legacy refuses, with the reason, what
+/// legacy Falco's Lua parser or `check` would misread (here: a final backslash).
+#[test]
+fn escaped_paths_and_drivers_compare_byte_for_byte() {
+    use pspconv::check::{self, CheckOptions};
+    let yaml_sq = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let policy = |path: &str, driver: &str| {
+        format!(
+            "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {{name: p}}\nspec:\n  \
+             volumes: ['*']\n  allowedHostPaths: [{{pathPrefix: {}}}]\n  allowedFlexVolumes: [{{driver: {}}}]\n",
+            yaml_sq(path),
+            yaml_sq(driver)
+        )
+    };
+    let event = |volume: serde_json::Value| {
+        common::pod_event(
+            serde_json::json!({"containers": [{"name": "a", "image": "nginx"}], "volumes": [volume]}),
+            serde_json::json!({}),
+        )
+    };
+    let host = |p: &str| event(serde_json::json!({"name": "h", "hostPath": {"path": p}}));
+    let flex = |d: &str| event(serde_json::json!({"name": "f", "flexVolume": {"driver": d}}));
+    let driver = r#"vendor\x'"y"#;
+    let convert_as = |psp: &str, target| {
+        let loaded = load_policies(psp, "escapes.yaml").unwrap();
+        let opts = Options {
+            target,
+            mode: Mode::Declared,
+            ..Options::default()
+        };
+        convert(&loaded.policies, &opts)
+            .map(|c| c.text)
+            .map_err(|e| e.to_string())
+    };
+    let err = convert_as(&policy(r#"/data/a\dir\"#, driver), Target::Legacy).unwrap_err();
+    assert!(
+        err.contains("legacy Falco") && err.contains("backslash"),
+        "{err}"
+    );
+
+    for (target, path, escaped) in [
+        (
+            Target::Falco,
+            r#"/data/it's "a\dir\"#,
+            r#""/data/it's \"a\\dir\ ""#,
+        ),
+        (
+            Target::Legacy,
+            r#"/data/it's "a\dir\x"#,
+            r#""/data/it's \"a\\dir\\x""#,
+        ),
+    ] {
+        let text = convert_as(&policy(path, driver), target).unwrap();
+        assert!(
+            text.contains(escaped),
+            "{target:?}: the path is escaped, not refused:\n{text}"
+        );
+        let rules = check::load(&text, "rules.yaml", target).expect("rules load");
+        let fired = |events: &str| -> Vec<String> {
+            let opts = CheckOptions {
+                target,
+                ..CheckOptions::default()
+            };
+            let summary = check::run(
+                &rules,
+                events.as_bytes(),
+                &opts,
+                &mut Vec::new(),
+                &mut Vec::new(),
+            )
+            .unwrap();
+            assert_eq!(summary.invalid_events, 0);
+            summary
+                .per_rule
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(r, _)| r)
+                .collect()
+        };
+        let has = |names: &[String], p: &str| names.iter().any(|n| n.contains(&format!("({p})")));
+        let last_changed = format!("{}/", &path[..path.len() - 1]);
+        let quote_changed = path.replace('"', "'");
+        for (case, prop, fires) in [
+            (host(path), "allowedHostPaths", false),
+            (host(&format!("{path}/sub")), "allowedHostPaths", false),
+            (host(&last_changed), "allowedHostPaths", true),
+            (host(&quote_changed), "allowedHostPaths", true),
+            (flex(driver), "allowedFlexVolumes", false),
+            (flex(r#"vendor\x'"z"#), "allowedFlexVolumes", true),
+            (flex(r#"vendor\\x'"y"#), "allowedFlexVolumes", true),
+        ] {
+            let names = fired(&case);
+            assert_eq!(
+                has(&names, prop),
+                fires,
+                "{target:?} {prop} on {case}: {names:?}"
+            );
+        }
+    }
 }

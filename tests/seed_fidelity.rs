@@ -1,6 +1,8 @@
 //! SPEC §4: with `--target legacy --mode declared`, the seed's example PSP gives the same lists,
 //! macros and rules (conditions, outputs, priorities, sources, tags) as the example output in
-//! the seed document, apart from the policy-name prefix.
+//! the seed document, apart from the policy-name prefix: item for item as text (every string
+//! of every item, `desc` included, with the seed's quoting and bare words), and as conditions
+//! parsed by check's parser.
 
 use pspconv::convert::{convert, Mode, Options};
 use pspconv::psp::load_policies;
@@ -99,6 +101,42 @@ fn legacy_declared_output_matches_the_seed_item_by_item() {
                 assert_eq!(o.get("tags"), s.get("tags"), "tags of rule {name}");
             }
             _ => unreachable!(),
+        }
+    }
+}
+
+/// An item with the policy prefix taken out of every string, for a comparison as text.
+fn without_prefix(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(strip_prefix(s)),
+        Value::Sequence(items) => Value::Sequence(items.iter().map(without_prefix).collect()),
+        Value::Mapping(m) => Value::Mapping(
+            m.iter()
+                .map(|(k, v)| (k.clone(), without_prefix(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn legacy_declared_output_matches_the_seed_as_text() {
+    let seed = seed_rules();
+    let ours = our_rules();
+    assert_eq!(ours.len(), seed.len(), "same number of items");
+    for (o, s) in ours.iter().zip(&seed) {
+        let (kind, name) = kind_and_name(s);
+        let o = without_prefix(o);
+        let keys = |v: &Value| -> Vec<String> {
+            v.as_mapping()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(keys(&o), keys(s), "keys of {kind} {name}");
+        for k in keys(s) {
+            assert_eq!(o.get(&k), s.get(&k), "{k} of {kind} {name}, as text");
         }
     }
 }

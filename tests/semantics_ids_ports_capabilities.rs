@@ -3,7 +3,10 @@
 //! legacy semantics) on a pod-create audit event, and asserts whether the property's rule fires
 //! in `admission`, `declared` and `strict` mode, for both targets.
 
-use pspconv::check::{load, run, CheckOptions, RuleMatching};
+mod common;
+
+use common::{alerts_on, container_with, native, pod_event, policy_yaml};
+use pspconv::check::load;
 use pspconv::convert::{convert, Bounds, Mode, Options, Sources};
 use pspconv::psp::load_policies;
 use pspconv::Target;
@@ -13,23 +16,7 @@ const MODES: [Mode; 3] = [Mode::Admission, Mode::Declared, Mode::Strict];
 
 /// A successful pod creation, as the API server audits it.
 fn audit_event(spec: &Value) -> String {
-    json!({
-        "kind": "Event",
-        "apiVersion": "audit.k8s.io/v1",
-        "level": "RequestResponse",
-        "auditID": "6a1c1a62-0000-4000-8000-000000000001",
-        "stage": "ResponseComplete",
-        "requestURI": "/api/v1/namespaces/default/pods",
-        "verb": "create",
-        "user": {"username": "tester"},
-        "objectRef": {"resource": "pods", "namespace": "default", "apiVersion": "v1"},
-        "responseStatus": {"metadata": {}, "code": 201},
-        "requestObject": {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "p"}, "spec": spec},
-        "responseObject": {"metadata": {"name": "p"}},
-        "requestReceivedTimestamp": "2024-01-01T00:00:00.000000Z",
-        "stageTimestamp": "2024-01-01T00:00:00.100000Z"
-    })
-    .to_string()
+    pod_event(spec.clone(), json!({"name": "p"}))
 }
 
 /// Alerts per rule name for `events` (JSON lines) under the converted `psp`.
@@ -48,31 +35,12 @@ fn alerts(psp: &str, target: Target, mode: Mode, events: &str) -> Vec<(String, u
         ..Options::default()
     };
     let conv = convert(&loaded.policies, &opts).expect("psp converts");
-    let rules = load(&conv.text, "rules.yaml", target)
-        .unwrap_or_else(|e| panic!("rules load ({}): {e}", target.name()));
-    if target == Target::Falco {
-        // SPEC §3: current-Falco output loads without warnings.
-        let warnings: Vec<String> = rules.warnings.iter().map(|w| w.to_string()).collect();
-        assert!(warnings.is_empty(), "load warnings: {warnings:#?}");
-    }
-    let copts = CheckOptions {
-        target,
-        json: false,
-        rule_matching: RuleMatching::All,
-    };
-    let (mut out, mut diag) = (Vec::new(), Vec::new());
-    let summary = run(&rules, events.as_bytes(), &copts, &mut out, &mut diag).expect("check runs");
-    assert_eq!(
-        summary.invalid_events,
-        0,
-        "{}",
-        String::from_utf8_lossy(&diag)
-    );
-    summary.per_rule
+    // `load` asserts SPEC §3: current-Falco output loads without warnings.
+    alerts_on(&common::load(&conv.text, target), target, events)
 }
 
 fn psp(spec: &str) -> String {
-    format!("apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: t\nspec:\n{spec}\n")
+    policy_yaml("t", "", spec)
 }
 
 /// Asserts, for both targets, whether `PSP t Violation (<label>) K8s Audit` fires on a pod with
@@ -94,6 +62,15 @@ fn case(policy: &str, label: &str, spec: Value, expect: [bool; 3]) {
             );
         }
     }
+    for (mode, want) in MODES.iter().zip(expect) {
+        let got = native::violated_by_event(policy, *mode, &event).contains(&label.to_string());
+        assert_eq!(
+            got,
+            want,
+            "native {label}: mode {}: pod {spec}",
+            mode.name()
+        );
+    }
 }
 
 const ALL: [bool; 3] = [true, true, true];
@@ -104,11 +81,7 @@ const DECLARED: [bool; 3] = [false, true, true];
 const ADMISSION: [bool; 3] = [true, false, true];
 
 fn c(name: &str, extra: Value) -> Value {
-    let mut v = json!({"name": name, "image": "nginx"});
-    if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
-        m.extend(e);
-    }
-    v
+    container_with(name, extra)
 }
 
 #[test]

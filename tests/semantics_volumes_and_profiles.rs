@@ -3,6 +3,9 @@
 //! targets and every mode, its rules are run through `check` on pod-create events, and the test
 //! asserts which pods fire the property's rule.
 
+mod common;
+use common::native;
+
 use pspconv::check::{self, CheckOptions, RuleMatching};
 use pspconv::convert::{convert, Mode, Options};
 use pspconv::psp::load_policies;
@@ -49,11 +52,7 @@ impl Pod {
 
 /// One container named `name` with the given security context.
 fn c(name: &str, sc: Value) -> Value {
-    if sc.is_null() {
-        json!({"name": name, "image": "nginx"})
-    } else {
-        json!({"name": name, "image": "nginx", "securityContext": sc})
-    }
+    common::container(name, sc)
 }
 
 fn manifest(p: &Pod) -> String {
@@ -86,13 +85,8 @@ fn rules_for(psp: &str, target: Target, mode: Mode, val_subst: &[(&str, &str)]) 
             rules.replace_range(start..=end, "pspconv-test-absent");
         }
     }
-    let set = check::load(&rules, "rules.yaml", target).unwrap_or_else(|e| panic!("{e}"));
-    // SPEC §3: the current-Falco output loads without any warning.
-    if target == Target::Falco {
-        let warnings: Vec<String> = set.warnings.iter().map(|w| w.to_string()).collect();
-        assert!(warnings.is_empty(), "load warnings: {warnings:#?}");
-    }
-    set
+    // SPEC §3: the current-Falco output loads without any warning (`load` asserts it).
+    common::load(&rules, target)
 }
 
 /// Pods for which a rule whose name holds `Violation (<label>)` fired.
@@ -175,6 +169,18 @@ fn assert_fires_with(psp: &str, label: &str, pods: &[Pod], val_subst: &[(&str, &
             assert_eq!(got, want, "{label}: target {target:?}, mode {mode:?}");
         }
     }
+    for (mode, letter) in MODES {
+        for p in pods {
+            let doc: Value = serde_yaml::from_str(&manifest(p)).unwrap();
+            let got = native::violated_by_pod(psp, mode, &doc).contains(&label.to_string());
+            assert_eq!(
+                got,
+                p.fires.contains(letter),
+                "native {label}: {}, mode {mode:?}",
+                p.name
+            );
+        }
+    }
 }
 
 /// Whether `check` evaluates `val()` (field-to-field comparisons), which the current-Falco
@@ -192,10 +198,10 @@ fn psp(spec: &str) -> String {
     psp_annotated("", spec)
 }
 
+/// The host-namespace properties are allowed so that only the property under test fires.
 fn psp_annotated(annotations: &str, spec: &str) -> String {
-    format!(
-        "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: p\n  annotations: {{{annotations}}}\nspec:\n  privileged: true\n  hostPID: true\n  hostIPC: true\n  hostNetwork: true\n{spec}"
-    )
+    let allowed = "  privileged: true\n  hostPID: true\n  hostIPC: true\n  hostNetwork: true\n";
+    common::policy_yaml("p", annotations, &format!("{allowed}{spec}"))
 }
 
 fn vol(v: Value) -> Value {

@@ -165,7 +165,7 @@ impl CompiledRules {
     fn modern_pointer<'f>(&self, f: &'f FieldRef) -> Option<&'f str> {
         let ptr = f.arg.as_deref().filter(|p| !p.is_empty())?;
         let named = matches!(f.name.as_str(), "json.value" | "jevt.value");
-        (self.target == Target::Falco && named).then_some(ptr)
+        (self.target.is_current() && named).then_some(ptr)
     }
 
     /// The compiled check of a comparison of an added rule's condition (`cost` evaluates
@@ -274,7 +274,7 @@ impl CompiledRules {
                     Rhs::Field(_) => unreachable!("handled above"),
                 };
                 let pred = match self.target {
-                    Target::Falco => {
+                    Target::Falco | Target::Plugin => {
                         ops::modern_cached(*op, self.slots[slot].list, &values, &mut self.regexes)?
                     }
                     Target::Legacy => ops::legacy(*op, &values),

@@ -191,10 +191,10 @@ fn is_pod_creation(j: &Json) -> bool {
         && object_ref("subresource").is_none()
 }
 
-/// True for fields that a plugin extracts (the `k8saudit` and `json` plugins, or the legacy
-/// engine's JSON filter checks); `evt.*` fields come from Falco itself.
+/// True for fields that a plugin extracts (the `k8saudit` and `json` plugins, pspconv's own
+/// `psp.*`, or the legacy engine's JSON filter checks); `evt.*` fields come from Falco itself.
 fn is_plugin_field(f: &FieldRef) -> bool {
-    ["ka.", "json.", "jevt."]
+    ["ka.", "json.", "jevt.", "psp."]
         .iter()
         .any(|p| f.name.starts_with(p))
 }

@@ -3,7 +3,7 @@
 use super::compile::{eval, Cache, CompiledRules};
 use super::cost::{CostModel, CostSummary};
 use super::events::{read_events, Item};
-use super::fields::Event;
+use super::fields::{Event, PluginView};
 use super::guard::Head;
 use super::json::Json;
 use super::rules::RuleSet;
@@ -102,6 +102,8 @@ struct Engine<'a> {
     hostname: String,
     /// Reused alert buffer.
     buf: String,
+    /// The pspconv plugin's policies, for `psp.*` fields (`plugin` target).
+    plugin: Option<std::sync::Arc<crate::plugin_fields::PluginState>>,
 }
 
 /// Evaluates every enabled `k8s_audit` rule of `rules` on every event of `events`, writing
@@ -172,6 +174,7 @@ fn run_inner(
             )
         }),
         buf: String::new(),
+        plugin: rules.plugin.clone(),
         hostname: if opts.json {
             output::hostname()
         } else {
@@ -267,14 +270,14 @@ impl Engine<'_> {
                 self.summary.events += 1;
                 return Ok(());
             }
-            if self.opts.target == Target::Falco && text.len() > MAX_EVENT_SIZE {
+            if self.opts.target.is_current() && text.len() > MAX_EVENT_SIZE {
                 return self.full(line, text, in_list, out, diag);
             }
             let json = match serde_json::from_str::<Json>(text) {
                 Ok(j) => j,
                 Err(e) => return self.invalid(line, &e.to_string(), diag),
             };
-            return self.evaluate(Event { json, time_ns }, line, out);
+            return self.evaluate(self.event(json, time_ns), line, out);
         }
         self.full(line, text, in_list, out, diag)
     }
@@ -340,7 +343,7 @@ impl Engine<'_> {
                 }
             }
         }
-        if self.opts.target == Target::Falco && json.to_compact(false).len() > MAX_EVENT_SIZE {
+        if self.opts.target.is_current() && json.to_compact(false).len() > MAX_EVENT_SIZE {
             return self.invalid(line, "event larger than maxEventSize (262144 bytes)", diag);
         }
         let s = |k: &str| json.get(k).and_then(Json::as_str);
@@ -360,7 +363,15 @@ impl Engine<'_> {
             }
             None => self.guard_pass.iter_mut().for_each(|g| *g = true),
         }
-        self.evaluate(Event { json, time_ns }, line, out)
+        self.evaluate(self.event(json, time_ns), line, out)
+    }
+
+    fn event(&self, json: Json, time_ns: u64) -> Event {
+        Event {
+            json,
+            time_ns,
+            plugin: self.plugin.clone().map(PluginView::new),
+        }
     }
 
     fn evaluate(&mut self, ev: Event, line: usize, out: &mut dyn Write) -> io::Result<()> {

@@ -103,7 +103,7 @@ impl<'a> Head<'a> {
 
 impl Guard {
     pub fn pass(&self, h: &Head, target: Target) -> bool {
-        let modern = target == Target::Falco;
+        let modern = target.is_current();
         self.conds.iter().all(|c| match c {
             GuardCond::In { field, ka, values } => {
                 (!modern || !*ka || h.audit_id.is_some())
@@ -124,9 +124,7 @@ fn head_field(name: &str, arg: Option<&str>, target: Target) -> Option<(HeadFiel
         ("ka.target.resource", None) => ka(HeadField::Resource),
         ("ka.target.subresource", None) => ka(HeadField::Subresource),
         ("ka.stage", None) => ka(HeadField::Stage),
-        ("json.value" | "jevt.value", Some(p))
-            if name == "jevt.value" || target == Target::Falco =>
-        {
+        ("json.value" | "jevt.value", Some(p)) if name == "jevt.value" || target.is_current() => {
             let f = match p {
                 "/verb" => HeadField::Verb,
                 "/objectRef/resource" => HeadField::Resource,

@@ -46,4 +46,6 @@ mod engine;
 
 pub use cost::CostSummary;
 pub use engine::{run, run_with_stats, CheckError, CheckOptions, RuleMatching, Summary};
-pub use rules::{load, LoadError, LoadWarning, Priority, Rule, RuleSet};
+pub use rules::{
+    detect_target, load, DetectedTarget, LoadError, LoadWarning, Priority, Rule, RuleSet,
+};

@@ -24,7 +24,7 @@ fn push_values(s: &mut String, vals: &[String], list: bool, target: Target) {
         s.push_str("<NA>");
         return;
     }
-    if (target == Target::Legacy && vals.len() == 1) || (!list && target == Target::Falco) {
+    if (target == Target::Legacy && vals.len() == 1) || (!list && target.is_current()) {
         s.push_str(&vals[0]);
         return;
     }
@@ -55,7 +55,7 @@ fn json_values(vals: &[String], list: bool, target: Target) -> Value {
     if vals.is_empty() {
         return Value::Null;
     }
-    if list && target == Target::Falco {
+    if list && target.is_current() {
         return Value::Array(vals.iter().map(|v| Value::String(v.clone())).collect());
     }
     Value::String(render_values(vals, list, target))
@@ -116,7 +116,7 @@ pub fn json_alert(
     }
     fields.insert(
         match rs.target {
-            Target::Falco => "evt.time.iso8601",
+            Target::Falco | Target::Plugin => "evt.time.iso8601",
             Target::Legacy => "jevt.time.iso8601",
         }
         .into(),

@@ -38,9 +38,10 @@ pub const GENERATOR: Generator = Generator {
     generate,
 };
 
-pub const ALLOWED_KEY: &str = "apparmor.security.beta.kubernetes.io/allowedProfileNames";
-pub const DEFAULT_KEY: &str = "apparmor.security.beta.kubernetes.io/defaultProfileName";
-const CONTAINER_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
+pub use crate::psp::annotations::{
+    APPARMOR_ALLOWED as ALLOWED_KEY, APPARMOR_CONTAINER_PREFIX as CONTAINER_PREFIX,
+    APPARMOR_DEFAULT as DEFAULT_KEY,
+};
 
 fn generate(ctx: &Ctx) -> Vec<Item> {
     let ann = &ctx.policy.psp.metadata.annotations;

@@ -249,10 +249,15 @@ impl<'a> Ctx<'a> {
         };
         Item::Rule(Rule {
             name: format!("PSP {} Violation ({label}) K8s Audit", self.prefix),
-            desc: format!(
-                "Detect a psp validation failure for {what} using k8s audit logs ({} mode)",
-                self.mode().name()
-            ),
+            desc: if self.legacy() {
+                // The seed's template, to the letter (its `desc: >` keeps a final newline).
+                format!("Detect a psp validation failure for a {label} pod using k8s audit logs\n")
+            } else {
+                format!(
+                    "Detect a psp validation failure for {what} using k8s audit logs ({} mode)",
+                    self.mode().name()
+                )
+            },
             condition,
             output: format!(
                 "Pod Security Policy {} validation failure--{what}{extra} (user=%ka.user.name pod=%ka.resp.name ns=%ka.target.namespace images=%ka.req.pod.containers.image spec={spec_field})",
@@ -288,7 +293,11 @@ impl<'a> Ctx<'a> {
         };
         Item::Rule(Rule {
             name: format!("PSP {} Violation ({label}) System Activity", self.prefix),
-            desc: format!("Detect a psp validation failure for {what} using syscalls"),
+            desc: if self.legacy() {
+                format!("Detect a psp validation failure for a {label} pod using syscalls")
+            } else {
+                format!("Detect a psp validation failure for {what} using syscalls")
+            },
             condition,
             output,
             priority: "WARNING",

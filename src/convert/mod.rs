@@ -17,6 +17,7 @@ mod host_pid;
 mod names_and_paths;
 mod naming;
 mod overflow;
+mod plugin_rules;
 mod preamble;
 mod privileged;
 mod read_only_root_filesystem;
@@ -25,6 +26,7 @@ mod se_linux;
 mod seccomp;
 mod sysctls;
 mod volumes;
+mod writer;
 
 mod allowed_capabilities;
 mod fs_group;
@@ -41,9 +43,9 @@ pub use naming::safe_name;
 
 use crate::falco::emit::emit;
 use crate::falco::rules::{Item, RulesFile};
-use crate::psp::scope::scope_of;
 use crate::psp::LoadedPolicy;
 use crate::Target;
+use writer::{checked_scope, RulesWriter};
 
 /// Which question the rules answer (SPEC §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,6 +87,16 @@ impl Sources {
     }
 }
 
+/// How many audit rules the `plugin` target writes per policy (`--rule-per`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RulePer {
+    /// One rule per policy, listing every violated property: the cheapest in Falco.
+    #[default]
+    Policy,
+    /// One rule per policy and property, named as in the `falco` target.
+    Property,
+}
+
 /// Everything that shapes a conversion.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -96,6 +108,8 @@ pub struct Options {
     /// `--namespaces`: overrides the namespaces annotation of every policy.
     pub namespaces: Vec<String>,
     pub bounds: Bounds,
+    /// `plugin` target: one audit rule per policy or per property.
+    pub rule_per: RulePer,
 }
 
 /// A converted rules file and what the user should hear about it.
@@ -166,29 +180,13 @@ pub const GENERATORS: &[Generator] = &[
 
 /// Converts every policy into one rules file.
 pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, ConvertError> {
+    if opts.target == Target::Plugin {
+        return plugin_rules::convert(policies, opts);
+    }
     let prefixes = naming::unique_prefixes(policies)?;
-    let mut warnings = Vec::new();
-    let mut notes_seen = std::collections::HashSet::new();
-    let mut needs = preamble::Needs::default();
-    // Each policy's section is written as soon as it is built: memory holds one policy's
-    // trees at a time, plus the text.
-    let mut body = String::new();
+    let mut writer = RulesWriter::default();
     for (policy, prefix) in policies.iter().zip(prefixes) {
-        let scope =
-            scope_of(&policy.psp, &opts.images, &opts.namespaces).map_err(|(path, message)| {
-                ConvertError::InvalidValue {
-                    source_doc: policy.source.clone(),
-                    name: policy.name.clone(),
-                    path,
-                    message,
-                }
-            })?;
-        naming::check_display_name(&policy.name).map_err(|message| ConvertError::InvalidValue {
-            source_doc: policy.source.clone(),
-            name: policy.name.clone(),
-            path: "metadata.name".into(),
-            message,
-        })?;
+        let scope = checked_scope(policy, opts)?;
         let ctx = Ctx::new(policy, prefix, scope, opts);
         // The preamble first: its image scope notes the container bounds the overflow rule needs.
         let mut section = preamble::policy_items(&ctx);
@@ -196,40 +194,10 @@ pub fn convert(policies: &[LoadedPolicy], opts: &Options) -> Result<Conversion, 
             section.extend((g.generate)(&ctx));
         }
         section.extend(overflow::rule(&ctx));
-        for w in ctx.take_warnings() {
-            // Notes about the target say the same for every policy: once is enough.
-            if !w.starts_with("note:") || notes_seen.insert(w.clone()) {
-                warnings.push(w);
-            }
-        }
-        let section = preamble::finish_section(section, opts);
-        needs.add(&section);
-        let file = RulesFile {
-            header: Vec::new(),
-            items: section,
-        };
-        let text = emit(&file, opts.target).map_err(|e| ConvertError::Unsafe {
-            source_doc: policy.source.clone(),
-            name: policy.name.clone(),
-            message: e.to_string(),
-        })?;
-        body.push('\n');
-        body.push_str(&text);
+        writer.warn(ctx.take_warnings());
+        writer.section(policy, section, opts)?;
     }
-    let names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
-    let head = preamble::header(&names, opts, needs);
-    let head = emit(&head, opts.target).map_err(|e| ConvertError::Unsafe {
-        source_doc: String::new(),
-        name: String::new(),
-        message: e.to_string(),
-    })?;
-    // The head goes in front of the body in place: no second copy of a large body.
-    body.reserve_exact(head.len());
-    body.insert_str(0, &head);
-    Ok(Conversion {
-        text: body,
-        warnings,
-    })
+    writer.finish(policies, opts, Vec::new())
 }
 
 /// Renders a rules file whose structure is already built (used by tests).

@@ -86,11 +86,7 @@ pub fn path_has_prefix(path: Field, prefix: &str) -> Expr {
 }
 
 /// PSP's `hasPathPrefix` on plain strings: the reference [`path_has_prefix`] is tested against.
-pub fn has_path_prefix(path: &str, prefix: &str) -> bool {
-    let s = path.strip_suffix('/').unwrap_or(path);
-    let p = prefix.strip_suffix('/').unwrap_or(prefix);
-    s.starts_with(p) && (s.len() == p.len() || s.as_bytes()[p.len()] == b'/')
-}
+pub use crate::psp::host_paths::has_path_prefix;
 
 /// True when `name` matches a sysctl pattern: exact, `prefix*` (plain string prefix), or `*`.
 /// Returns `None` for `*` (everything matches).
@@ -191,23 +187,9 @@ mod tests {
         fn sysctl_patterns_match_like_psp(name in "[a-c.]{0,5}", pattern in "[a-c.]{0,4}[*]?") {
             let field = volume_field(0, &["x"]);
             let got = sysctl_pattern(field, &pattern).is_none_or(|e| eval(&e, Some(&name)));
-            let want = match pattern.strip_suffix('*') {
-                Some(prefix) => name.starts_with(prefix),
-                None => name == pattern,
-            };
+            let want = crate::psp::sysctls::sysctl_matches(&pattern, &name);
             proptest::prop_assert_eq!(got, want);
         }
-    }
-
-    #[test]
-    fn reference_prefix_matches_psp_examples() {
-        assert!(has_path_prefix("/foo", "/foo"));
-        assert!(has_path_prefix("/foo/", "/foo"));
-        assert!(has_path_prefix("/foo/bar", "/foo/"));
-        assert!(!has_path_prefix("/food", "/foo"));
-        assert!(has_path_prefix("/anything", "/"));
-        assert!(!has_path_prefix("/foo/", "/foo//"));
-        assert!(has_path_prefix("/foo//x", "/foo//"));
     }
 
     #[test]

@@ -98,7 +98,7 @@ fn legacy_macros(ctx: &Ctx) -> Vec<Item> {
             Expr::eq(f("evt.type"), Value::Word("openat")),
         ])),
         Expr::eq(f("evt.is_open_write"), Value::Word("true")),
-        Expr::eq(f("fd.typechar"), Value::Str("f".into())),
+        Expr::eq(f("fd.typechar"), Value::SeedQuoted("f", '\'')),
         Expr::cmp(f("fd.num"), Op::Ge, Value::Int(0)),
     ]);
     vec![
@@ -123,7 +123,7 @@ fn legacy_macros(ctx: &Ctx) -> Vec<Item> {
             Expr::group(Expr::list(
                 stage,
                 Op::In,
-                vec![Value::Str("ResponseComplete".into())],
+                vec![Value::SeedQuoted("ResponseComplete", '"')],
             )),
         ),
         mac(
@@ -284,7 +284,7 @@ impl Needs {
 /// One policy's items, ready to write: for current Falco without unused lists and macros
 /// (names are unique per policy, so a policy's rules use only its own).
 pub fn finish_section(items: Vec<Item>, opts: &Options) -> Vec<Item> {
-    if opts.target == Target::Falco {
+    if opts.target.is_current() {
         prune(items)
     } else {
         items
@@ -316,6 +316,14 @@ pub fn header(names: &[&str], opts: &Options, needs: Needs) -> RulesFile {
     let mut items = Vec::new();
     match opts.target {
         Target::Legacy => items.push(Item::EngineVersion(EngineVersion::Int(5))),
+        Target::Plugin => {
+            items.push(Item::EngineVersion(
+                needs.engine.unwrap_or(EngineVersion::Semver(0, 15, 0)),
+            ));
+            if needs.k8s_audit {
+                items.push(Item::PluginVersions(pspconv_plugin_requirements()));
+            }
+        }
         Target::Falco => {
             items.push(Item::EngineVersion(
                 needs.engine.unwrap_or(EngineVersion::Semver(0, 15, 0)),
@@ -368,19 +376,36 @@ fn engine_version(items: &[Item]) -> EngineVersion {
     EngineVersion::Semver(v.0, v.1, v.2)
 }
 
+/// The `plugin` target's audit rules read k8saudit's `ka.*` fields (in outputs) and the pspconv
+/// plugin's `psp.*` fields, whose version is pspconv's own.
+fn pspconv_plugin_requirements() -> Vec<PluginRequirement> {
+    vec![
+        k8saudit_requirement(),
+        PluginRequirement {
+            name: "pspconv",
+            version: env!("CARGO_PKG_VERSION"),
+            alternatives: vec![],
+        },
+    ]
+}
+
+fn k8saudit_requirement() -> PluginRequirement {
+    PluginRequirement {
+        name: "k8saudit",
+        version: "0.7.0",
+        alternatives: vec![
+            ("k8saudit-eks", "0.4.0"),
+            ("k8saudit-gke", "0.1.0"),
+            ("k8saudit-aks", "0.1.0"),
+            ("k8saudit-ovh", "0.1.0"),
+        ],
+    }
+}
+
 fn plugin_requirements(needs: Needs, sources: Sources) -> Vec<PluginRequirement> {
     let mut reqs = Vec::new();
     if sources == Sources::K8sAudit && needs.k8s_audit {
-        reqs.push(PluginRequirement {
-            name: "k8saudit",
-            version: "0.7.0",
-            alternatives: vec![
-                ("k8saudit-eks", "0.4.0"),
-                ("k8saudit-gke", "0.1.0"),
-                ("k8saudit-aks", "0.1.0"),
-                ("k8saudit-ovh", "0.1.0"),
-            ],
-        });
+        reqs.push(k8saudit_requirement());
         reqs.push(PluginRequirement {
             name: "json",
             version: "0.7.0",

@@ -135,8 +135,10 @@ fn seed_shape(item: Item, ctx: &Ctx) -> Item {
                 Expr::macro_ref(ctx.name("container")),
                 Expr::macro_ref(ctx.name("open_write")),
             ]);
+            // The seed writes this rule's desc and output as `>` blocks: a final newline each.
+            r.desc.push('\n');
             r.output = format!(
-                "Pod Security Policy {} validation failure--write in container with readOnlyRootFilesystem=true (user=%user.name command=%proc.cmdline file=%fd.name parent=%proc.pname container_id=%container.id images=%container.image.repository)",
+                "Pod Security Policy {} validation failure--write in container with readOnlyRootFilesystem=true (user=%user.name command=%proc.cmdline file=%fd.name parent=%proc.pname container_id=%container.id images=%container.image.repository)\n",
                 ctx.policy.name
             );
             Item::Rule(r)

@@ -40,9 +40,9 @@ pub const GENERATOR: Generator = Generator {
     generate,
 };
 
-pub const ALLOWED_KEY: &str = "seccomp.security.alpha.kubernetes.io/allowedProfileNames";
-pub const DEFAULT_KEY: &str = "seccomp.security.alpha.kubernetes.io/defaultProfileName";
-const POD_KEY: &str = "seccomp.security.alpha.kubernetes.io/pod";
+pub use crate::psp::annotations::{
+    SECCOMP_ALLOWED as ALLOWED_KEY, SECCOMP_DEFAULT as DEFAULT_KEY, SECCOMP_POD as POD_KEY,
+};
 
 /// The allowed profiles as PSP parsed them; `None` when the annotation is absent (then only an
 /// unset profile is allowed).

@@ -33,14 +33,7 @@ pub const GENERATOR: Generator = Generator {
     generate,
 };
 
-/// The sysctls PSP always allowed (Kubernetes 1.24's safe list).
-pub const SAFE_SYSCTLS: [&str; 5] = [
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_unprivileged_port_start",
-];
+pub use crate::psp::sysctls::SAFE_SYSCTLS;
 
 /// `name` matches one of `patterns`; `None` when nothing can match, `Some(None)` when `*` does.
 fn matches_any(name: &Field, patterns: &[String]) -> Option<Option<Expr>> {

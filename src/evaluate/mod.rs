@@ -9,16 +9,21 @@
 //! the violated properties (named as in the `falco` target's rule names) and a human-readable
 //! reason for each.
 
+pub mod effective;
 pub mod event;
 pub mod pod;
+pub mod pod_view;
 pub mod properties;
+pub mod ranges;
+pub mod scope;
 
 use crate::convert::Mode;
 use crate::psp::scope::{scope_of, Scope};
 use crate::psp::LoadedPolicy;
 
-pub use event::{EventVerdict, PodCreation};
+pub use event::{pod_creation, EventVerdict, PodCreation};
 pub use pod::Pod;
+pub use properties::{AppArmorAllowed, SeccompAllowed};
 
 /// One violated property of one policy, for one pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,13 +54,15 @@ impl PolicyVerdict {
     pub fn properties(&self) -> impl Iterator<Item = &str> {
         self.violations.iter().map(|v| v.property.as_str())
     }
-    /// All reasons joined with `; `.
+    /// Every violation as `<property>: <reason>`, joined with ` | ` (a reason separates its
+    /// offenders with `; `), e.g. `privileged: container "a" (containers[0]) is privileged |
+    /// volumes: volume "h" (volumes[0]) is of type hostPath`.
     pub fn reason(&self) -> String {
         self.violations
             .iter()
-            .map(|v| v.reason.as_str())
+            .map(|v| format!("{}: {}", v.property, v.reason))
             .collect::<Vec<_>>()
-            .join("; ")
+            .join(" | ")
     }
 }
 
@@ -65,6 +72,10 @@ pub struct CompiledPolicy {
     pub name: String,
     pub policy: LoadedPolicy,
     pub scope: Scope,
+    /// The seccomp annotations, parsed once.
+    pub seccomp: SeccompAllowed,
+    /// The AppArmor annotations, parsed once.
+    pub apparmor: AppArmorAllowed,
 }
 
 /// The policies of one configuration, ready to judge pods in one mode.
@@ -106,6 +117,8 @@ impl PolicyEvaluator {
                 name: p.name.clone(),
                 policy: p.clone(),
                 scope,
+                seccomp: SeccompAllowed::of(&p.psp),
+                apparmor: AppArmorAllowed::of(&p.psp),
             });
         }
         Ok(PolicyEvaluator {
@@ -121,9 +134,10 @@ impl PolicyEvaluator {
 
     /// Judges `pod` (created in `namespace`) against every policy, in policy order.
     pub fn evaluate(&self, pod: &Pod, namespace: &str) -> Vec<PolicyVerdict> {
+        let view = pod_view::PodView::new(pod);
         self.policies
             .iter()
-            .map(|p| properties::evaluate_policy(p, self.mode, pod, namespace))
+            .map(|p| properties::evaluate_view(p, self.mode, &view, namespace))
             .collect()
     }
 }

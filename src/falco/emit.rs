@@ -114,6 +114,11 @@ fn render_list_item(v: &super::expr::Value, target: Target) -> Result<String, Un
     use super::expr::Value;
     match v {
         Value::Word(w) => Ok(w.to_string()),
+        Value::SeedQuoted(s, q) => {
+            let mut out = String::new();
+            super::render::push_seed_quoted(&mut out, s, *q);
+            Ok(out)
+        }
         Value::Int(i) => Ok(i.to_string()),
         Value::ListRef(n) => Ok(n.clone()),
         Value::Str(s) => {
@@ -150,8 +155,9 @@ fn push_flow_seq(out: &mut String, items: &[String]) {
         if i > 0 {
             out.push_str(", ");
         }
-        // Plain when unambiguous inside a flow sequence, else double-quoted.
-        if is_plain_safe(s) && !s.contains([',', '[', ']', '{', '}']) {
+        // Plain when unambiguous inside a flow sequence, else double-quoted (libyaml refuses a
+        // plain `:` followed by `?` or a flow indicator there).
+        if is_plain_safe(s) && !s.contains([',', '[', ']', '{', '}']) && !s.contains(":?") {
             out.push_str(s);
         } else {
             push_double_quoted(out, s);
@@ -185,11 +191,25 @@ fn block_or_scalar(s: &str) -> String {
 }
 
 fn push_block_or_scalar(out: &mut String, s: &str) {
+    // One final newline, as the seed's `desc: >` blocks hold: a folded block that keeps it.
+    if let Some(body) = s
+        .strip_suffix('\n')
+        .filter(|b| !b.is_empty() && foldable(b))
+    {
+        out.push('>');
+        return push_folded_lines(out, body);
+    }
     if s.len() <= FOLD_WIDTH || !foldable(s) {
         return push_scalar(out, s);
     }
-    out.reserve(s.len() + s.len() / FOLD_WIDTH * 6 + 8);
     out.push_str(">-");
+    push_folded_lines(out, s);
+}
+
+/// The lines of a folded block scalar (after its `>` or `>-` indicator), broken at single
+/// spaces so that folding restores `s` exactly.
+fn push_folded_lines(out: &mut String, s: &str) {
+    out.reserve(s.len() + s.len() / FOLD_WIDTH * 6 + 8);
     let bytes = s.as_bytes();
     let mut line_start = 0; // start of the current output line in `s`
     let mut last_break: Option<usize> = None; // a foldable space on the current line

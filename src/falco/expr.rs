@@ -18,6 +18,9 @@ pub enum FieldArg {
     Pointer(Vec<String>),
     /// A plain key, e.g. `container.label[io.kubernetes.pod.namespace]`.
     Key(&'static str),
+    /// A policy name as the pspconv plugin's fields take it (`psp.violated[no-privileged]`);
+    /// the renderer refuses anything but a bare field argument.
+    Policy(String),
 }
 
 impl Field {
@@ -80,6 +83,10 @@ pub enum Value {
     Int(i64),
     /// Any string (possibly from the input): quoted by the renderer as Falco's grammar needs.
     Str(String),
+    /// A constant of pspconv's written between the given quotes, as the seed writes it
+    /// (`"ResponseComplete"`, `'f'`), so the legacy output matches the seed to the letter.
+    /// Never input: the constant holds neither quote nor backslash.
+    SeedQuoted(&'static str, char),
     /// A reference to a list by name (only inside a list).
     ListRef(String),
     /// Another field's value, `val(<field>)`: a field-to-field comparison (Falco ≥ 0.38,

@@ -5,5 +5,6 @@ pub mod expr;
 pub mod index_gates;
 pub mod render;
 pub mod rules;
+pub mod string_literal;
 
 pub use expr::{Expr, Field, FieldArg, Op, Value};

@@ -1,6 +1,7 @@
 //! Renders conditions to Falco's condition language, per target. All quoting happens here.
 
 use super::expr::{Expr, Field, FieldArg, Value};
+use super::string_literal;
 use crate::Target;
 use std::fmt::Write as _;
 
@@ -146,6 +147,11 @@ pub fn write_field(out: &mut String, field: &Field, target: Target) -> Result<()
             out.push_str(k);
             out.push(']');
         }
+        Some(FieldArg::Policy(name)) => {
+            out.push('[');
+            out.push_str(&policy_arg(name)?);
+            out.push(']');
+        }
         Some(FieldArg::Pointer(segs)) => {
             out.push('[');
             for seg in segs {
@@ -156,6 +162,24 @@ pub fn write_field(out: &mut String, field: &Field, target: Target) -> Result<()
         }
     }
     Ok(())
+}
+
+/// A policy name as a bracket argument of the pspconv plugin's fields, in conditions and in
+/// outputs alike: letters, digits, `-`, `.` and `_` only (every Kubernetes name), so that it
+/// needs no quoting anywhere.
+pub fn policy_arg(name: &str) -> Result<String, UnsafeValue> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(UnsafeValue {
+            value: name.to_string(),
+            reason: "a policy name in a field argument may contain only letters, digits, '-', '.' and '_'",
+        })
+    }
 }
 
 /// Escapes one JSON-pointer segment (RFC 6901: `~` → `~0`, `/` → `~1`). Characters that would
@@ -209,6 +233,14 @@ fn push_identifier(out: &mut String, name: &str) -> Result<(), UnsafeValue> {
     }
 }
 
+/// A pspconv constant between the seed's quotes: no escape needed, none possible.
+pub fn push_seed_quoted(out: &mut String, s: &str, q: char) {
+    debug_assert!(matches!(q, '"' | '\'') && !s.contains(['"', '\'', '\\']));
+    out.push(q);
+    out.push_str(s);
+    out.push(q);
+}
+
 fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), UnsafeValue> {
     match value {
         Value::FieldRef(field) => {
@@ -217,6 +249,7 @@ fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), Un
             out.push(')');
         }
         Value::Word(w) => out.push_str(w),
+        Value::SeedQuoted(s, q) => push_seed_quoted(out, s, *q),
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
@@ -232,22 +265,28 @@ fn write_value(out: &mut String, value: &Value, target: Target) -> Result<(), Un
 /// `nginx`); a quoted value is one run with its quotes and never matches. Legacy output keeps
 /// the seed's bare words.
 pub fn push_value(out: &mut String, s: &str, target: Target) -> Result<(), UnsafeValue> {
-    push_quoted_as(out, s, target == Target::Falco)
+    push_quoted_as(out, s, target, target.is_current())
 }
 
-/// Writes a string so Falco reads back exactly `s`: bare when it is a plain token, otherwise
-/// quoted. Values that no quoting makes safe are refused.
+/// Writes a string so current Falco reads back exactly `s`: bare when it is a plain token,
+/// otherwise quoted (escaped where needed). Values that nothing makes safe are refused.
 pub fn quote_value(s: &str) -> Result<String, UnsafeValue> {
+    quote_value_for(s, Target::Falco)
+}
+
+/// [`quote_value`] in the string syntax of `target`'s condition parser.
+pub fn quote_value_for(s: &str, target: Target) -> Result<String, UnsafeValue> {
     let mut out = String::with_capacity(s.len() + 2);
-    push_quoted(&mut out, s)?;
+    push_quoted_as(&mut out, s, target, false)?;
     Ok(out)
 }
 
-fn push_quoted(out: &mut String, s: &str) -> Result<(), UnsafeValue> {
-    push_quoted_as(out, s, false)
-}
-
-fn push_quoted_as(out: &mut String, s: &str, always: bool) -> Result<(), UnsafeValue> {
+fn push_quoted_as(
+    out: &mut String,
+    s: &str,
+    target: Target,
+    always: bool,
+) -> Result<(), UnsafeValue> {
     let err = |reason| UnsafeValue {
         value: s.to_string(),
         reason,
@@ -257,13 +296,8 @@ fn push_quoted_as(out: &mut String, s: &str, always: bool) -> Result<(), UnsafeV
             "longer than 255 bytes, which Falco refuses (filter parameter too long)",
         ));
     }
-    if s.chars().any(|c| c.is_control()) {
-        return Err(err(
-            "control characters (newlines, tabs...) cannot be quoted",
-        ));
-    }
-    if s.contains('\\') {
-        return Err(err("backslashes are escape characters in Falco strings"));
+    if s.contains('\0') {
+        return Err(err("a NUL byte cannot be written in a Falco string"));
     }
     if names_a_pspconv_list(s) {
         return Err(err(
@@ -274,14 +308,24 @@ fn push_quoted_as(out: &mut String, s: &str, always: bool) -> Result<(), UnsafeV
         out.push_str(s);
         return Ok(());
     }
-    let q = match (s.contains('"'), s.contains('\'')) {
-        (false, _) => '"',
-        (true, false) => '\'',
-        (true, true) => return Err(err("it contains both kinds of quote")),
+    // Plain quoting where it suffices (one kind of quote, nothing to escape), as Falco's own
+    // rules are written; escapes only for the rest.
+    let needs_escape = s.contains('\\')
+        || s.chars().any(char::is_control)
+        || (s.contains('"') && s.contains('\''));
+    if !needs_escape {
+        let q = if s.contains('"') { '\'' } else { '"' };
+        out.push(q);
+        out.push_str(s);
+        out.push(q);
+        return Ok(());
+    }
+    let quoted = match target {
+        Target::Legacy => string_literal::quote_for_lua(s).map_err(err)?,
+        _ => string_literal::quote_for_libsinsp(s)
+            .ok_or_else(|| err("a NUL byte cannot be written in a Falco string"))?,
     };
-    out.push(q);
-    out.push_str(s);
-    out.push(q);
+    out.push_str(&quoted);
     Ok(())
 }
 
@@ -327,9 +371,16 @@ mod tests {
         assert_eq!(quote_value("and").unwrap(), "\"and\"");
         assert_eq!(quote_value("x) or (y").unwrap(), "\"x) or (y\"");
         assert_eq!(quote_value("say \"hi\"").unwrap(), "'say \"hi\"'");
-        assert!(quote_value("both ' and \"").is_err());
-        assert!(quote_value("new\nline").is_err());
-        assert!(quote_value("back\\slash").is_err());
+        assert_eq!(quote_value("both ' and \"").unwrap(), r#""both ' and \"""#);
+        assert_eq!(quote_value("new\nline").unwrap(), r#""new\nline""#);
+        assert_eq!(quote_value("back\\slash").unwrap(), r#""back\\slash""#);
+        assert_eq!(quote_value("C:\\").unwrap(), r#""C:\ ""#);
+        assert!(quote_value("nul\0").is_err());
+        assert_eq!(
+            quote_value_for("C:\\dir", Target::Legacy).unwrap(),
+            r#""C:\\dir""#
+        );
+        assert!(quote_value_for("C:\\new", Target::Legacy).is_err());
         assert!(quote_value(&"x".repeat(256)).is_err());
         assert_eq!(quote_value("").unwrap(), "\"\"");
         assert!(quote_value("x (a_psp_images) y").is_err());
@@ -379,6 +430,22 @@ mod tests {
         assert!(render(&e, Target::Legacy)
             .unwrap()
             .starts_with("jevt.value["));
+    }
+
+    #[test]
+    fn policy_arguments_are_bare_or_refused() {
+        let f = |name: &str| Field {
+            name: "psp.violated",
+            arg: Some(FieldArg::Policy(name.into())),
+        };
+        let e = Expr::eq(f("psp.flannel-x_1"), Value::Word("true"));
+        assert_eq!(
+            render(&e, Target::Plugin).unwrap(),
+            "psp.violated[psp.flannel-x_1]=true"
+        );
+        for bad in ["a]", "a b", "x\"y", "", "a[b"] {
+            assert!(render(&Expr::eq(f(bad), Value::Word("true")), Target::Plugin).is_err());
+        }
     }
 
     #[test]

@@ -98,6 +98,32 @@ impl<'a> Stream<'a> {
         self.format
     }
 
+    /// The byte range of each document: JSON top-level values, or YAML text between document
+    /// markers (`---`, `...` at the start of a line; YAML allows them nowhere else unindented).
+    /// Measured before parsing, so that one oversized document is refused before it is read.
+    pub fn document_spans(&self) -> Vec<(usize, usize)> {
+        if self.format == Format::Json {
+            return self.json_docs.clone();
+        }
+        let mut spans = Vec::new();
+        let mut start = 0;
+        let mut at = 0;
+        for line in self.text.split_inclusive('\n') {
+            let marker = ["---", "..."].iter().any(|m| {
+                line.strip_prefix(m).is_some_and(|rest| {
+                    rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n'])
+                })
+            });
+            if marker && at > start {
+                spans.push((start, at));
+                start = at;
+            }
+            at += line.len();
+        }
+        spans.push((start, self.text.len()));
+        spans
+    }
+
     /// Reads each document generically, asks `select` what it is, reads the selected ones typed,
     /// and hands every outcome to `each` (which may stop the walk with an error).
     pub fn for_each<T, S, F, E>(&self, mut select: S, mut each: F) -> Result<(), E>

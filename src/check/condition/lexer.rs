@@ -1,5 +1,6 @@
 //! Token recognizers mirroring the POSIX regexes and helpers of libsinsp `filter/parser.cpp`
-//! and `filter/escaping.cpp` (falcosecurity/libs 48dfd53c). Each returns the byte length of
+//! and `filter/escaping.cpp` (falcosecurity/libs 48dfd53c), string escapes as released in
+//! libs 0.25.4 (Falco 0.44.1), which has no `\xHH`. Each returns the byte length of
 //! the token at the start of `s`, or `None`.
 
 /// libsinsp `lex_blank` skips exactly these bytes (note `\b`, and no `\v`/`\f`).
@@ -122,7 +123,7 @@ pub fn quoted(s: &[u8]) -> Option<usize> {
     None
 }
 
-/// libsinsp `unescape_str` on a raw quoted token (delimiters included).
+/// libsinsp `unescape_str` (libs 0.25.4) on a raw quoted token (delimiters included).
 pub fn unescape(raw: &[u8]) -> Result<Vec<u8>, String> {
     let delim = raw[0];
     let body = &raw[1..raw.len() - 1];
@@ -156,18 +157,7 @@ pub fn unescape(raw: &[u8]) -> Result<Vec<u8>, String> {
                 ))
             }
             b'"' | b'\'' => out.push(e),
-            b'x' => {
-                let hex = body
-                    .get(i..i + 2)
-                    .ok_or("truncated hex char escape sequence")?;
-                let text = std::str::from_utf8(hex).unwrap_or("");
-                let v = u8::from_str_radix(text, 16)
-                    .ok()
-                    .filter(|_| hex.iter().all(u8::is_ascii_hexdigit))
-                    .ok_or_else(|| format!("invalid hex char escape sequence: {text}"))?;
-                out.push(v);
-                i += 2;
-            }
+            // `\xHH` arrived in libs after 0.25.4 (c7f51fe99, 2026-07): Falco 0.44.1 refuses it.
             other => {
                 return Err(format!(
                     "unsupported string escape sequence: \\{}",

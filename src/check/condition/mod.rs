@@ -11,6 +11,15 @@ mod render;
 pub use parser::parse;
 pub use render::{quote_value, render};
 
+/// A whole quoted string token (delimiters included) as libsinsp's lexer reads it, or `None`
+/// when the token does not end exactly at its last byte or holds an escape libsinsp refuses.
+pub fn read_string_literal(token: &str) -> Option<Vec<u8>> {
+    let bytes = token.as_bytes();
+    (lexer::quoted(bytes)? == bytes.len())
+        .then(|| lexer::unescape(bytes).ok())
+        .flatten()
+}
+
 /// A parse failure: what went wrong and the byte offset in the condition where it did.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message} (at offset {offset})")]

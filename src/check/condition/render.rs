@@ -122,24 +122,10 @@ pub fn quote_value(v: &str) -> String {
     }
 }
 
-/// Double-quotes a string. A backslash is written `\x5c`, never `\\`, because libsinsp's lexer
-/// does not end a string at a quote whose raw previous byte is a backslash.
+/// Double-quotes a string the way pspconv writes every Falco string
+/// ([`crate::falco::string_literal`]). A NUL byte, which no Falco string can hold (the parser
+/// never yields one), is shown as `\0` for display.
 fn quote(v: &str) -> String {
-    let mut s = String::with_capacity(v.len() + 2);
-    s.push('"');
-    for c in v.chars() {
-        match c {
-            '\\' => s.push_str("\\x5c"),
-            '"' => s.push_str("\\\""),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                s.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
+    crate::falco::string_literal::quote_for_libsinsp(v)
+        .unwrap_or_else(|| quote(&v.replace('\0', "\\0")))
 }

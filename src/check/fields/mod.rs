@@ -3,6 +3,7 @@
 
 mod legacy;
 mod modern;
+mod plugin;
 mod syscall;
 mod walk;
 
@@ -10,10 +11,14 @@ use super::condition::FieldRef;
 use super::json::Json;
 use crate::Target;
 
+pub use plugin::PluginView;
+
 /// An event as extractors see it: the parsed audit event and its time in ns since the epoch.
 pub struct Event {
     pub json: Json,
     pub time_ns: u64,
+    /// The pspconv plugin's view of the event (`plugin` target with policies), for `psp.*`.
+    pub plugin: Option<PluginView>,
 }
 
 /// Extracted values. Modern target: empty means "no value". Legacy: `<NA>` is a real value.
@@ -47,6 +52,7 @@ pub fn lookup(target: Target, source: &str, name: &str) -> Option<FieldInfo> {
     match source {
         "k8s_audit" => match target {
             Target::Falco => modern::info(name),
+            Target::Plugin => modern::info(name).or_else(|| plugin::info(name)),
             Target::Legacy => legacy::info(name),
         },
         "syscall" => syscall::info(target, name),
@@ -91,6 +97,8 @@ pub fn extractor(target: Target, field: &FieldRef) -> Extractor {
     let index = field.arg.as_deref().and_then(|a| a.parse::<usize>().ok());
     match target {
         Target::Falco => modern::extractor(&field.name, field.arg.clone(), index),
+        Target::Plugin => plugin::extractor(&field.name, field.arg.clone())
+            .unwrap_or_else(|| modern::extractor(&field.name, field.arg.clone(), index)),
         Target::Legacy => legacy::extractor(&field.name, field.arg.clone(), index),
     }
 }

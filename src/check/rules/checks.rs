@@ -41,7 +41,7 @@ pub fn check_fields(
             op,
             Some(Op::Eq | Op::Ne | Op::In | Op::Intersects | Op::PMatch)
         );
-        if target == Target::Falco && is_ka && na && na_op && !na_warned {
+        if target.is_current() && is_ka && na && na_op && !na_warned {
             na_warned = true;
             warnings.push(LoadWarning {
                 code: "LOAD_UNSAFE_NA_CHECK",
@@ -49,7 +49,7 @@ pub fn check_fields(
                 message: "Unsafe <NA> comparison in condition".into(),
             });
         }
-        if target == Target::Falco && field.name == "evt.dir" && !dir_warned {
+        if target.is_current() && field.name == "evt.dir" && !dir_warned {
             dir_warned = true;
             warnings.push(LoadWarning {
                 code: "LOAD_DEPRECATED_ITEM",
@@ -62,7 +62,7 @@ pub fn check_fields(
     });
     result?;
     for f in compile::output_fields(&rule.output) {
-        if f.name == "container.info" && target == Target::Falco {
+        if f.name == "container.info" && target.is_current() {
             warnings.push(LoadWarning { code: "LOAD_DEPRECATED_ITEM", item: item.clone(), message: "%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0".into() });
             continue;
         }
@@ -108,7 +108,7 @@ fn check_one(
     if let Some(op) = op {
         // Plugin fields are strings (PT_CHARBUF): libs `flt_is_comparable_string` has no
         // binary operators.
-        if target == Target::Falco
+        if target.is_current()
             && source == "k8s_audit"
             && !info.list
             && matches!(op, Op::BContains | Op::BStartsWith)
@@ -118,7 +118,7 @@ fn check_one(
                 op.as_str()
             ));
         }
-        if target == Target::Falco && info.list && !matches!(op, Op::In | Op::Intersects) {
+        if target.is_current() && info.list && !matches!(op, Op::In | Op::Intersects) {
             return Err(format!(
                 "'{}' operator not supported list filters",
                 op.as_str()
@@ -130,7 +130,7 @@ fn check_one(
                 op.as_str()
             ));
         }
-        if target == Target::Falco {
+        if target.is_current() {
             let values: &[String] = match rhs {
                 Some(Rhs::Value(v)) => std::slice::from_ref(v),
                 Some(Rhs::List(v)) => v,

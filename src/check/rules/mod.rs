@@ -10,6 +10,9 @@ mod lists;
 mod reader;
 mod validate;
 mod versions;
+mod written_for;
+
+pub use written_for::{detect_target, DetectedTarget};
 
 use super::compile::CompiledRules;
 use super::condition::Expr;
@@ -118,6 +121,9 @@ pub struct RuleSet {
     /// `required_engine_version` as semver, if declared.
     pub required_engine_version: Option<String>,
     pub(crate) compiled: CompiledRules,
+    /// The pspconv plugin's policies that `psp.*` fields read (`plugin` target); see
+    /// [`RuleSet::attach_plugin`].
+    pub(crate) plugin: Option<std::sync::Arc<crate::plugin_fields::PluginState>>,
 }
 
 impl fmt::Debug for RuleSet {
@@ -131,6 +137,12 @@ impl fmt::Debug for RuleSet {
 }
 
 impl RuleSet {
+    /// Evaluates the `psp.*` fields of these rules with the pspconv plugin's policies, as the
+    /// plugin configured with them would (`plugin` target). Without it they have no value.
+    pub fn attach_plugin(&mut self, state: std::sync::Arc<crate::plugin_fields::PluginState>) {
+        self.plugin = Some(state);
+    }
+
     pub fn rule(&self, name: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.name == name)
     }
@@ -158,5 +170,6 @@ pub fn load(text: &str, origin: &str, target: Target) -> Result<RuleSet, LoadErr
         warnings,
         required_engine_version: items.engine_version,
         compiled,
+        plugin: None,
     })
 }

@@ -162,8 +162,8 @@ fn read_item(
         return Ok(());
     }
     if let Some(v) = get(m, "required_plugin_versions") {
-        if target == Target::Falco {
-            versions::check_plugins(v)
+        if target.is_current() {
+            versions::check_plugins(v, target)
                 .map_err(|msg| cx.err("required_plugin_versions".into(), None, msg))?;
         }
         return Ok(());
@@ -238,7 +238,7 @@ fn read_item(
             "keys 'override' and 'append: true' cannot be used together".into(),
         ));
     }
-    if append && target == Target::Falco {
+    if append && target.is_current() {
         out.warnings.push(LoadWarning {
             code: "LOAD_DEPRECATED_ITEM",
             item: item.clone(),

@@ -51,7 +51,7 @@ pub fn engine_version(v: &Value, target: Target) -> Result<String, String> {
             )
         }
     };
-    let have = if target == Target::Falco {
+    let have = if target.is_current() {
         FALCO_ENGINE
     } else {
         LEGACY_ENGINE
@@ -66,8 +66,19 @@ pub fn engine_version(v: &Value, target: Target) -> Result<String, String> {
     Ok(semver)
 }
 
-/// Checks every requirement against the plugins of the `falco` target.
-pub fn check_plugins(v: &Value) -> Result<(), String> {
+/// The pspconv plugin's version: pspconv's own (the `plugin` target loads it).
+fn pspconv_plugin() -> (&'static str, Version) {
+    let version = parse_semver(env!("CARGO_PKG_VERSION")).unwrap_or_default();
+    ("pspconv", version)
+}
+
+/// Checks every requirement against the plugins of the target's Falco: k8saudit, json and
+/// container, and for the `plugin` target pspconv's own plugin too.
+pub fn check_plugins(v: &Value, target: Target) -> Result<(), String> {
+    let mut plugins = PLUGINS.to_vec();
+    if target == Target::Plugin {
+        plugins.push(pspconv_plugin());
+    }
     let Value::Sequence(reqs) = v else {
         return Err("required_plugin_versions must be a sequence".into());
     };
@@ -84,7 +95,7 @@ pub fn check_plugins(v: &Value) -> Result<(), String> {
         }
         let ok = options.iter().any(|(n, ver)| {
             let want = ver.as_deref().and_then(parse_semver);
-            PLUGINS.iter().any(|(pn, have)| {
+            plugins.iter().any(|(pn, have)| {
                 Some(*pn) == n.as_deref() && want.is_some_and(|w| w.0 == have.0 && *have >= w)
             })
         });
