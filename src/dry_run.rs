@@ -111,7 +111,7 @@ pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
             target = rules_target(&text, &origin, target, cfg.target_given, reporter);
             if target == Target::Plugin {
                 return Err(UserError {
-                    message: "--target plugin evaluates the rules with the plugin's policies, and none were given".into(),
+                    message: format!("{origin}: target plugin evaluates the rules with the plugin's policies, and none were given"),
                     hint: "add --psp-path with the policies the plugin is configured with".into(),
                 }
                 .into());

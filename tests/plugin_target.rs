@@ -209,7 +209,12 @@ fn check_target_plugin_needs_the_policies() {
         psp.to_str().unwrap(),
         events.to_str().unwrap(),
     );
-    let out = run(&[
+    let needs_policies = |args: &[&str]| {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--psp-path"));
+    };
+    needs_policies(&[
         "check",
         "--target",
         "plugin",
@@ -218,11 +223,21 @@ fn check_target_plugin_needs_the_policies() {
         "--events",
         e,
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--psp-path"));
-    let out = run(&["check", "--rules-path", r, "--psp-path", p, "--events", e]);
-    assert_eq!(out.status.code(), Some(2));
-    let out = run(&[
+    // Without --target the file says it is for the plugin (required_plugin_versions: pspconv).
+    needs_policies(&["check", "--rules-path", r, "--events", e]);
+    let falco = [
+        "check",
+        "--target",
+        "falco",
+        "--rules-path",
+        r,
+        "--psp-path",
+        p,
+        "--events",
+        e,
+    ];
+    assert_eq!(run(&falco).status.code(), Some(2));
+    let given = [
         "check",
         "--target",
         "plugin",
@@ -232,15 +247,20 @@ fn check_target_plugin_needs_the_policies() {
         p,
         "--events",
         e,
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    ];
+    let detected = ["check", "--rules-path", r, "--psp-path", p, "--events", e];
+    for args in [&given[..], &detected[..]] {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(String::from_utf8_lossy(&out.stdout)
+            .contains("Pod Security Policy no-privileged validation failure--"));
+    }
+    let stderr = String::from_utf8_lossy(&run(&detected).stderr).into_owned();
+    assert!(
+        stderr.contains("inferred from required_plugin_versions names pspconv"),
+        "{stderr}"
     );
-    assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("Pod Security Policy no-privileged validation failure--"));
 }
 
 #[test]
