@@ -164,6 +164,23 @@ rules_per() {
     "$bin" convert psp --psp-path "$dir/psps-$1.yaml" --source k8s_audit 2>/dev/null | grep -c '^- rule:'
 }
 
+# ---------------------------------------------------------------- Falco's extraction cost
+# What the `falco` target's rules cost on a real Falco (SPEC §10): the plugin field extractions
+# its evaluator makes, counted by `check --stats` on the small log of the same mix.
+echo "bench: field extractions (check --stats)" >&2
+restricted=$root/tests/data/psp-corpus/kubernetes-website_restricted-psp.yaml
+"$bin" convert psp --psp-path "$restricted" --source k8s_audit >"$dir/rules-restricted.yaml" 2>/dev/null
+"$bin" convert psp --psp-path "$restricted" >"$dir/rules-restricted-all.yaml" 2>/dev/null
+stats() {
+    "$bin" check --stats --psp-path "$1" --events "$dir/audit-$log_small.jsonl" 2>&1 >/dev/null |
+        sed -n '/^Field extractions/,$p' >"$dir/$2.txt" || true
+}
+stats "$restricted" stats-restricted
+stats "$psp20" stats-20
+# "total: T over N events; average per event: A; per pod creation (P events): C" -> field $3.
+stat_of() { sed -n 's/^ *total: \([0-9]*\) over \([0-9]*\) events; average per event: \([0-9.]*\); per pod creation ([0-9]* events): \([0-9.]*\)$/\1 \2 \3 \4/p' "$dir/$1.txt" | cut -d' ' -f"$2"; }
+worst_of() { sed -n 's/^ *worst event: //p' "$dir/$1.txt"; }
+
 # ---------------------------------------------------------------- peak memory
 echo "bench: peak memory" >&2
 rss() {
@@ -241,6 +258,13 @@ g_last=$(median check-growth $((${#growth_psps[@]} - 1)))
     done
     echo
     echo "Growth ${growth_psps[0]} → ${growth_psps[-1]} PSPs: mixed log $(ratio "$g_last" "$g_first")×, no pod creations $(ratio "$(median check-growth-no-pods $((${#growth_psps[@]} - 1)))" "$(median check-growth-no-pods 0)")×, for $((${growth_psps[-1]} / ${growth_psps[0]}))× the policies."
+    echo
+    echo "### Falco's field extractions (\`check --stats\`, $log_small MB log, $events events)"
+    echo
+    echo "| rules | file size | per audit event | per pod creation | worst event |"
+    echo "|---|---|---|---|---|"
+    echo "| restricted PSP (Kubernetes website) | $(($(stat -c %s "$dir/rules-restricted-all.yaml") / 1000)) kB ($(($(stat -c %s "$dir/rules-restricted.yaml") / 1000)) kB k8s_audit only) | $(stat_of stats-restricted 3) | $(stat_of stats-restricted 4) | $(worst_of stats-restricted) |"
+    echo "| $check_psps benchmark PSPs | | $(stat_of stats-20 3) | $(stat_of stats-20 4) | $(worst_of stats-20) |"
     echo
     echo "### Peak memory (check, $check_psps PSPs)"
     echo

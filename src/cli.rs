@@ -173,6 +173,13 @@ pub struct CheckArgs {
     /// `first` reports only the first matching rule per event, like Falco's default.
     #[arg(long, value_enum, default_value_t = RuleMatchingArg::All)]
     pub rule_matching: RuleMatchingArg,
+    /// After the summary, count the plugin field extractions (`ka.*`, `json.value[...]`) that
+    /// Falco's evaluator would make: every k8s_audit rule on every event, `and`/`or` left to
+    /// right, one extraction per comparison evaluated. Prints the total, the average per event
+    /// and per pod creation, the worst event (line, auditID) and each rule's average and
+    /// maximum. What a rules file costs on a real Falco grows with these counts.
+    #[arg(long)]
+    pub stats: bool,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -338,6 +345,7 @@ pub fn main() -> ExitCode {
                         RuleMatchingArg::First => RuleMatching::First,
                         RuleMatchingArg::All => RuleMatching::All,
                     },
+                    stats: args.stats,
                 },
                 &reporter,
             )

@@ -38,6 +38,8 @@ pub struct CheckConfig {
     pub policy_set: Option<PolicySetInputs>,
     pub json: bool,
     pub rule_matching: RuleMatching,
+    /// Also count Falco's field extractions (`check::run_with_stats`).
+    pub stats: bool,
 }
 
 /// The target to evaluate an existing rules file as: the one it was written for unless
@@ -198,7 +200,12 @@ pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
     } else {
         Box::new(std::io::stderr())
     };
-    let summary = match check::run(&rules, events, &opts, &mut out, &mut diag) {
+    let run = if cfg.stats {
+        check::run_with_stats
+    } else {
+        check::run
+    };
+    let summary = match run(&rules, events, &opts, &mut out, &mut diag) {
         Ok(s) => s,
         // The reader of our alerts went away (`pspconv check ... | head`): a normal end.
         Err(check::CheckError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {

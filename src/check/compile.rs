@@ -168,6 +168,12 @@ impl CompiledRules {
         (self.target.is_current() && named).then_some(ptr)
     }
 
+    /// The compiled check of a comparison of an added rule's condition (`cost` evaluates
+    /// conditions leaf by leaf through it).
+    pub fn check_of(&self, e: &Expr) -> Option<usize> {
+        self.check_index.get(e).copied()
+    }
+
     /// Adds a validated `k8s_audit` rule.
     pub fn add(&mut self, rule: &Rule) -> Result<(), String> {
         let conjuncts: &[Expr] = match &rule.condition {

@@ -1,6 +1,7 @@
 //! The evaluation loop and its summary.
 
 use super::compile::{eval, Cache, CompiledRules};
+use super::cost::{CostModel, CostSummary};
 use super::events::{read_events, Item};
 use super::fields::{Event, PluginView};
 use super::guard::Head;
@@ -50,6 +51,8 @@ pub struct Summary {
     pub alerts: u64,
     /// `(rule name, alerts)` for every enabled `k8s_audit` rule, in file order.
     pub per_rule: Vec<(String, u64)>,
+    /// Field extractions Falco would make, when asked for (`run_with_stats`).
+    pub cost: Option<CostSummary>,
 }
 
 impl Summary {
@@ -76,6 +79,9 @@ impl Summary {
         for (name, n) in &self.per_rule {
             writeln!(diag, "   {name}: {n}")?;
         }
+        if let Some(cost) = &self.cost {
+            cost.print(diag)?;
+        }
         Ok(())
     }
 }
@@ -92,6 +98,7 @@ struct Engine<'a> {
     enabled_guards: Vec<bool>,
     any_enabled: bool,
     summary: Summary,
+    cost: Option<CostModel>,
     hostname: String,
     /// Reused alert buffer.
     buf: String,
@@ -105,6 +112,29 @@ pub fn run(
     rules: &RuleSet,
     events: impl BufRead,
     opts: &CheckOptions,
+    out: &mut dyn Write,
+    diag: &mut dyn Write,
+) -> Result<Summary, CheckError> {
+    run_inner(rules, events, opts, false, out, diag)
+}
+
+/// [`run`], also counting the field extractions Falco would make on each event
+/// ([`Summary::cost`], see `cost`). Every event is then parsed fully, so this is slower.
+pub fn run_with_stats(
+    rules: &RuleSet,
+    events: impl BufRead,
+    opts: &CheckOptions,
+    out: &mut dyn Write,
+    diag: &mut dyn Write,
+) -> Result<Summary, CheckError> {
+    run_inner(rules, events, opts, true, out, diag)
+}
+
+fn run_inner(
+    rules: &RuleSet,
+    events: impl BufRead,
+    opts: &CheckOptions,
+    stats: bool,
     out: &mut dyn Write,
     diag: &mut dyn Write,
 ) -> Result<Summary, CheckError> {
@@ -133,6 +163,16 @@ pub fn run(
                 .collect(),
             ..Summary::default()
         },
+        cost: stats.then(|| {
+            CostModel::new(
+                rules
+                    .rules
+                    .iter()
+                    .filter(|r| r.enabled && r.source == "k8s_audit")
+                    .map(|r| (r.name.clone(), r.condition.clone()))
+                    .collect(),
+            )
+        }),
         buf: String::new(),
         plugin: rules.plugin.clone(),
         hostname: if opts.json {
@@ -142,7 +182,9 @@ pub fn run(
         },
     };
     read_events(events, &mut |item| e.item(item, out, diag))?;
-    Ok(e.summary)
+    let mut summary = e.summary;
+    summary.cost = e.cost.map(|c| c.summary);
+    Ok(summary)
 }
 
 impl Engine<'_> {
@@ -223,7 +265,8 @@ impl Engine<'_> {
                 Ok(t) => t,
                 Err(m) => return self.invalid(line, &m, diag),
             };
-            if !self.any_enabled || !self.guards(&head) {
+            let any = self.any_enabled && self.guards(&head);
+            if !any && self.cost.is_none() {
                 self.summary.events += 1;
                 return Ok(());
             }
@@ -234,7 +277,7 @@ impl Engine<'_> {
                 Ok(j) => j,
                 Err(e) => return self.invalid(line, &e.to_string(), diag),
             };
-            return self.evaluate(self.event(json, time_ns), out);
+            return self.evaluate(self.event(json, time_ns), line, out);
         }
         self.full(line, text, in_list, out, diag)
     }
@@ -312,14 +355,15 @@ impl Engine<'_> {
         };
         match &head {
             Some(h) => {
-                if !self.any_enabled || !self.guards(h) {
+                let any = self.any_enabled && self.guards(h);
+                if !any && self.cost.is_none() {
                     self.summary.events += 1;
                     return Ok(());
                 }
             }
             None => self.guard_pass.iter_mut().for_each(|g| *g = true),
         }
-        self.evaluate(self.event(json, time_ns), out)
+        self.evaluate(self.event(json, time_ns), line, out)
     }
 
     fn event(&self, json: Json, time_ns: u64) -> Event {
@@ -330,10 +374,14 @@ impl Engine<'_> {
         }
     }
 
-    fn evaluate(&mut self, ev: Event, out: &mut dyn Write) -> io::Result<()> {
+    fn evaluate(&mut self, ev: Event, line: usize, out: &mut dyn Write) -> io::Result<()> {
         self.summary.events += 1;
         self.cache.next_event();
         let rs = self.rs;
+        if let Some(cost) = &mut self.cost {
+            let first = self.opts.rule_matching == RuleMatching::First;
+            cost.count(&ev, line, first, rs, &mut self.cache);
+        }
         let mut enabled_idx = 0;
         let mut time_str = String::new();
         for r in &rs.rules {

@@ -31,6 +31,7 @@
 
 pub mod compile;
 pub mod condition;
+pub mod cost;
 pub mod events;
 pub mod fields;
 pub mod guard;
@@ -43,7 +44,8 @@ pub mod time;
 
 mod engine;
 
-pub use engine::{run, CheckError, CheckOptions, RuleMatching, Summary};
+pub use cost::CostSummary;
+pub use engine::{run, run_with_stats, CheckError, CheckOptions, RuleMatching, Summary};
 pub use rules::{
     detect_target, load, DetectedTarget, LoadError, LoadWarning, Priority, Rule, RuleSet,
 };

@@ -120,6 +120,8 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
         } else {
             "pod adding a capability that is not allowed"
         };
+        // Only a container with an `add` list can add a capability.
+        let violation = ctx.spec_mentions("\"add\":[", violation);
         items.push(ctx.k8s_rule(
             "allowedCapabilities",
             what,

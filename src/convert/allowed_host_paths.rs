@@ -202,7 +202,7 @@ fn too_large_rule(ctx: &Ctx, condition: Expr, (nv, nc, nm): (usize, usize, usize
         desc: format!(
             "A pod has a hostPath volume under a read-only prefix and more volumes (>{nv}), init or regular containers (>{nc} of a kind) or volume mounts (>{nm} in a container) than the read-only check compares pairwise"
         ),
-        condition: Expr::and([Expr::macro_ref(ctx.name("ka_container")), condition]),
+        condition: ctx.k8s_condition(condition),
         output: format!(
             "Pod Security Policy {} could not be fully checked--read-only host path mounts beyond the checked window (user=%ka.user.name pod=%ka.resp.name ns=%ka.target.namespace spec=%json.value[/requestObject/spec])",
             ctx.policy.name

@@ -75,6 +75,12 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
         regular,
         ctx.any_container(&["initContainers", "ephemeralContainers"], per_index),
     ]);
+    // With Default allowed, only a set procMount can violate: the spec then names it.
+    let violation = if default_ok {
+        ctx.spec_mentions("\"procMount\":", violation)
+    } else {
+        violation
+    };
     vec![
         ctx.banner("allowedProcMountTypes"),
         ctx.k8s_rule(

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use super::{Mode, Options};
 use crate::falco::expr::{json_pointer, Expr, Field, Op, Value};
+use crate::falco::index_gates;
 use crate::falco::rules::{Item, Rule, Source};
 use crate::psp::scope::Scope;
 use crate::psp::{LoadedPolicy, PspSpec};
@@ -171,9 +172,71 @@ impl<'a> Ctx<'a> {
         Expr::or(self.containers(kinds).iter().map(pred))
     }
 
+    /// The condition of a K8s audit rule: the pod-creation and scope macro and `violation`.
+    ///
+    /// Current Falco evaluates every `k8s_audit` rule on every audit event and pays each field
+    /// extraction (SPEC §10), so the `falco` target orders the conjuncts by cost: `ka.verb`
+    /// first (one extraction rejects the reads and watches that make most of an audit log),
+    /// then the violation with its per-index checks gated ([`index_gates`]), and the full
+    /// macro last, evaluated only for a pod that violates. Conjuncts without side effects
+    /// commute, so the order changes the cost and never the result. Legacy keeps the seed's.
+    pub fn k8s_condition(&self, violation: Expr) -> Expr {
+        let guard = Expr::macro_ref(self.name("ka_container"));
+        if self.legacy() {
+            return Expr::and([guard, violation]);
+        }
+        let violation = index_gates::gate(violation);
+        // A violation that opens with one comparison of the request object (a prefilter such
+        // as [`Ctx::spec_mentions`], or `ka.req.pod.host_pid=true`) rejects the other events
+        // by itself, and most pods too: it goes first.
+        let leading = match &violation {
+            Expr::And(v) => v.first(),
+            other => Some(other),
+        };
+        let request = ["requestObject".to_string()];
+        let selective = leading.is_some_and(|l| {
+            matches!(l, Expr::Cmp(..) | Expr::List(..) | Expr::Exists(_))
+                && index_gates::when_absent(l, &request) == Some(false)
+        });
+        if selective {
+            return Expr::and([violation, guard]);
+        }
+        Expr::and([
+            Expr::eq(Field::new("ka.verb"), Value::Word("create")),
+            violation,
+            guard,
+        ])
+    }
+
+    /// Current Falco: the pod spec's compact JSON text contains `token` (such as
+    /// `"privileged":true`), one extraction that is necessary for a violation and false for
+    /// most pods, put before per-index checks that then run only for a pod that may violate.
+    /// Exact as a superset: the API server writes the request object with Go's encoding/json
+    /// (no spaces, a key always as `"key":`), the json plugin prints it compact, and a quote
+    /// inside a string is escaped, so the token is present whenever the field is set.
+    /// `violation` is returned unchanged for legacy.
+    pub fn spec_mentions(&self, token: &str, violation: Expr) -> Expr {
+        self.spec_prefilter(Op::Contains, token, violation)
+    }
+
+    /// As [`Ctx::spec_mentions`], with a full-match `regex` on the spec's compact JSON text.
+    pub fn spec_matches(&self, regex: &str, violation: Expr) -> Expr {
+        self.spec_prefilter(Op::Regex, regex, violation)
+    }
+
+    fn spec_prefilter(&self, op: Op, value: &str, violation: Expr) -> Expr {
+        if self.legacy() {
+            return violation;
+        }
+        Expr::and([
+            Expr::cmp(spec_field(&[]), op, Value::Str(value.to_string())),
+            violation,
+        ])
+    }
+
     /// A K8s audit rule `PSP <prefix> Violation (<label>) K8s Audit`, guarded by the scope macro.
     pub fn k8s_rule(&self, label: &str, what: &str, violation: Expr, fields: &str) -> Item {
-        let condition = Expr::and([Expr::macro_ref(self.name("ka_container")), violation]);
+        let condition = self.k8s_condition(violation);
         let spec_field = if self.legacy() {
             "%jevt.value[/requestObject/spec]"
         } else {

@@ -31,7 +31,7 @@ use super::context::{spec_field, Bounded, ContainerRef, Ctx, CONTAINER_KINDS};
 use super::ids_and_capabilities::{json_has_number_outside, set_and_outside};
 use super::ranges::NumRange;
 use super::{Generator, Mode};
-use crate::falco::expr::{Expr, Value};
+use crate::falco::expr::{Expr, Op, Value};
 use crate::falco::rules::Item;
 
 pub const GENERATOR: Generator = Generator {
@@ -74,9 +74,18 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
         let slots = ctx.containers(&CONTAINER_KINDS);
         let host_ports = slots.iter().map(|c| ports(c, "hostPort"));
         let container_ports = slots.iter().map(|c| ports(c, "containerPort"));
-        Expr::or([
-            Expr::or(host_ports),
-            Expr::and([host_network, Expr::or(container_ports)]),
+        // One extraction first: a host port or `hostNetwork: true` is named in the spec's
+        // compact JSON (see `Ctx::spec_mentions`) whenever a port can violate.
+        Expr::and([
+            Expr::cmp(
+                spec_field(&[]),
+                Op::Regex,
+                Value::Str(".*\"(hostPort|hostNetwork\":true).*".into()),
+            ),
+            Expr::or([
+                Expr::or(host_ports),
+                Expr::and([host_network, Expr::or(container_ports)]),
+            ]),
         ])
     };
     let what = if ranges.is_empty() {

@@ -119,6 +119,30 @@ pub fn json_has_number_outside(field: &Field, before: &str, allowed: &[NumRange]
     )
 }
 
+/// Current Falco only: the compact JSON array of strings in `field` holds one of `items` as a
+/// whole element, in one `regex` comparison per chunk of names instead of four `contains` per
+/// name or one comparison per array index. The full-match pattern `(.|.*,)"(A|B)"(,.*|.)`
+/// needs no bracket or backslash (which Falco strings cannot carry): the element's opening
+/// quote follows the array's first character `[` or a `,`, and its closing quote is followed
+/// by `,` or the final `]`; a quote inside a string is escaped, so no content can fake a
+/// boundary. Names with regex metacharacters use [`json_array_contains`] instead.
+pub fn json_array_has_any(field: &Field, items: &[&str]) -> Expr {
+    let wrap = |a: &str| format!("(.|.*,)\"({a})\"(,.*|.)");
+    let budget = MAX_VALUE_BYTES - wrap("").len();
+    let (plain, special): (Vec<&str>, Vec<&str>) = items.iter().partition(|i| {
+        i.len() <= budget
+            && i.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    let plain: Vec<String> = plain.into_iter().map(str::to_string).collect();
+    Expr::or(
+        ranges::chunk(&plain, budget)
+            .into_iter()
+            .map(|a| Expr::cmp(field.clone(), Op::Regex, Value::Str(wrap(&a))))
+            .chain(special.into_iter().map(|i| json_array_contains(field, i))),
+    )
+}
+
 /// The compact JSON array of strings in `field` contains exactly `item` (as a whole element).
 /// `contains` works on single values in both targets; an element boundary is `[` or `,` before
 /// and `,` or `]` after, which no string content can fake (its quotes are escaped).

@@ -57,7 +57,7 @@ pub fn rule(ctx: &Ctx) -> Option<Item> {
             "A pod has more containers (>{}), volumes (>{}) or per-container items (>{}) than pspconv's rules check one by one; raise the bounds with --max-containers, --max-volumes, --max-items",
             b.containers, b.volumes, b.per_container
         ),
-        condition: Expr::and([Expr::macro_ref(ctx.name("ka_container")), Expr::or(beyond)]),
+        condition: ctx.k8s_condition(Expr::or(beyond)),
         output: format!(
             "Pod Security Policy {} could not be fully checked--pod exceeds pspconv's per-index bounds (user=%ka.user.name pod=%ka.resp.name ns=%ka.target.namespace spec={base})",
             ctx.policy.name

@@ -169,7 +169,9 @@ fn current_macros(ctx: &Ctx) -> Vec<Item> {
     let mut items = Vec::new();
     if !ctx.scope.images.is_empty() {
         ka.push(Expr::macro_ref(ctx.name("ka_match_image")));
-        items.push(mac(ctx.name("ka_match_image"), image_scope(ctx)));
+        // Gated like rule conditions: Falco stops at the first absent container slot.
+        let scope = crate::falco::index_gates::gate(image_scope(ctx));
+        items.push(mac(ctx.name("ka_match_image"), scope));
     }
     items.push(mac(ctx.name("ka_container"), Expr::and(ka)));
     let mut sys = vec![Expr::cmp(f("container.id"), Op::Ne, Value::Word("host"))];

@@ -48,6 +48,7 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
                 }),
             ])
         };
+        let violation = ctx.spec_mentions("\"privileged\":true", violation);
         items.push(ctx.k8s_rule("privileged", "pod with privileged=true", violation, ""));
     }
     if ctx.opts.sources.syscall() {

@@ -30,7 +30,7 @@
 
 use super::context::{Bounded, Ctx, CONTAINER_KINDS};
 use super::ids_and_capabilities::{
-    held_capability_rule, json_array_contains, runtime_name, ALL_CAPS,
+    held_capability_rule, json_array_contains, json_array_has_any, runtime_name, ALL_CAPS,
 };
 use super::Generator;
 use crate::falco::expr::{Expr, Op, Value};
@@ -66,23 +66,36 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
             name: list.clone(),
             items: required.iter().map(|c| Value::Str(c.clone())).collect(),
         });
-        ctx.note_bounded(Bounded::PerContainer(vec![
-            "securityContext",
-            "capabilities",
-            "add",
-        ]));
+        let required_names: Vec<&str> = required.iter().map(String::as_str).collect();
         let per_item = ctx.opts.bounds.per_container;
-        let adds = Expr::or(ctx.containers(&CONTAINER_KINDS).iter().flat_map(|c| {
-            let list = list.clone();
-            (0..per_item).map(move |k| {
-                let k = k.to_string();
-                Expr::list(
-                    c.field(&["securityContext", "capabilities", "add", &k]),
-                    Op::In,
-                    vec![Value::ListRef(list.clone())],
-                )
+        let adds_by_index = || {
+            ctx.note_bounded(Bounded::PerContainer(vec![
+                "securityContext",
+                "capabilities",
+                "add",
+            ]));
+            Expr::or(ctx.containers(&CONTAINER_KINDS).iter().flat_map(|c| {
+                let list = list.clone();
+                (0..per_item).map(move |k| {
+                    let k = k.to_string();
+                    Expr::list(
+                        c.field(&["securityContext", "capabilities", "add", &k]),
+                        Op::In,
+                        vec![Value::ListRef(list.clone())],
+                    )
+                })
+            }))
+        };
+        // Current Falco: one comparison per container on the whole `add` array (see
+        // `json_array_has_any`), instead of one per bounded index.
+        let adds = if ctx.legacy() {
+            adds_by_index()
+        } else {
+            ctx.any_container(&CONTAINER_KINDS, |c| {
+                let add = c.field(&["securityContext", "capabilities", "add"]);
+                json_array_has_any(&add, &required_names)
             })
-        }));
+        };
         let matchable: Vec<&String> = required
             .iter()
             .filter(|c| {
@@ -98,12 +111,24 @@ fn generate(ctx: &Ctx) -> Vec<Item> {
         }
         let not_dropped = ctx.any_container(&CONTAINER_KINDS, |c| {
             let drop = c.field(&["securityContext", "capabilities", "drop"]);
-            let all = json_array_contains(&drop, "ALL");
+            let dropped = |cap: &str| {
+                if ctx.legacy() {
+                    Expr::or([
+                        json_array_contains(&drop, "ALL"),
+                        json_array_contains(&drop, cap),
+                    ])
+                } else {
+                    let names: &[&str] = if cap == "ALL" {
+                        &["ALL"]
+                    } else {
+                        &["ALL", cap]
+                    };
+                    json_array_has_any(&drop, names)
+                }
+            };
             Expr::and([
                 c.present(),
-                Expr::or(matchable.iter().map(|cap| {
-                    Expr::not(Expr::or([all.clone(), json_array_contains(&drop, cap)]))
-                })),
+                Expr::or(matchable.iter().map(|cap| Expr::not(dropped(cap)))),
             ])
         });
         // Declared mode checks what admission checks, plus the missing drops.

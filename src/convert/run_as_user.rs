@@ -115,13 +115,18 @@ fn non_root_violation(ctx: &Ctx) -> Expr {
     let is_root = |f: Field| Expr::eq(f, Value::Int(0));
     let pod_nr = pod_security_field("runAsNonRoot");
     let pod_uid = pod_security_field("runAsUser");
-    let admission = Expr::or([
+    // A container's own `runAsNonRoot: false` or `runAsUser: 0` is named in the spec's text.
+    let own_root = ctx.spec_matches(
+        ".*\"(runAsNonRoot\":false|runAsUser\":0[,}]).*",
         ctx.any_container(&CONTAINER_KINDS, |c| {
             Expr::or([
                 is_false(own(c, "runAsNonRoot")),
                 is_root(own(c, "runAsUser")),
             ])
         }),
+    );
+    let admission = Expr::or([
+        own_root,
         Expr::and([
             is_false(pod_nr.clone()),
             some_container_inherits(ctx, "runAsNonRoot"),

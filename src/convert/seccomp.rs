@@ -150,15 +150,24 @@ impl<'a> PodProfile<'a> {
         let pf = spec_field(&["securityContext", "seccompProfile"]);
         let pf_type = sub(&pf, "type");
         let mut alts = vec![pa_bad];
-        alts.push(Expr::and([
-            Expr::not(pa_set.clone()),
-            self.field_violation(&pf),
-        ]));
-        if !unset_ok {
+        if ctx.legacy() {
             alts.push(Expr::and([
-                Expr::not(pa_set),
-                Expr::not(Expr::exists(pf_type)),
+                Expr::not(pa_set.clone()),
+                self.field_violation(&pf),
             ]));
+            if !unset_ok {
+                alts.push(Expr::and([
+                    Expr::not(pa_set),
+                    Expr::not(Expr::exists(pf_type)),
+                ]));
+            }
+        } else {
+            // The same, testing the annotation once (each comparison costs an extraction).
+            let mut field_alts = vec![self.field_violation(&pf)];
+            if !unset_ok {
+                field_alts.push(Expr::not(Expr::exists(pf_type)));
+            }
+            alts.push(Expr::and([Expr::not(pa_set), Expr::or(field_alts)]));
         }
         let containers: Vec<Expr> = ctx
             .containers(&CONTAINER_KINDS)

@@ -2,6 +2,7 @@
 
 pub mod emit;
 pub mod expr;
+pub mod index_gates;
 pub mod render;
 pub mod rules;
 pub mod string_literal;
