@@ -126,12 +126,30 @@ fn fixed(lo: u64, hi: u64) -> Vec<String> {
 
 /// Alternation strings (`a|b|c`), each at most `budget` bytes, matching exactly the numbers in
 /// `ranges`. Empty when `ranges` is empty.
+///
+/// The same ranges are asked for once per container slot and kind (dozens of times per policy
+/// and property), so the last answer is kept: building the alternatives is most of the cost of
+/// a policy's `runAsUser`/`runAsGroup` rules.
 pub fn regexes(ranges: &[NumRange], budget: usize) -> Vec<String> {
-    let alts: Vec<String> = merge(ranges.iter().copied())
-        .into_iter()
-        .flat_map(alternatives)
-        .collect();
-    chunk(&alts, budget)
+    type Answer = (Vec<NumRange>, usize, Vec<String>);
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<Answer>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((r, b, answer)) = last.as_ref() {
+            if r == ranges && *b == budget {
+                return answer.clone();
+            }
+        }
+        let alts: Vec<String> = merge(ranges.iter().copied())
+            .into_iter()
+            .flat_map(alternatives)
+            .collect();
+        let answer = chunk(&alts, budget);
+        *last = Some((ranges.to_vec(), budget, answer.clone()));
+        answer
+    })
 }
 
 /// Joins alternatives with `|` into strings of at most `budget` bytes.

@@ -205,8 +205,16 @@ impl Loader<'_> {
             Some(Ok(TypedDoc::List(items))) => {
                 let list_api = doc.value.get("apiVersion").and_then(Value::as_str);
                 let all = doc.value.get("items").and_then(Value::as_sequence);
+                // Which items were read as policies, by index (a search per item would be
+                // quadratic in the length of the List).
+                let mut picked = vec![false; all.map_or(0, Vec::len)];
+                for (j, _) in &items {
+                    if let Some(p) = picked.get_mut(*j) {
+                        *p = true;
+                    }
+                }
                 for (i, item) in all.into_iter().flatten().enumerate() {
-                    if !items.iter().any(|(j, _)| *j == i) {
+                    if !picked[i] {
                         let what = match kind_of(item) {
                             Some(k) => format!("kind {k}"),
                             None => "an item without `kind`".into(),
