@@ -82,7 +82,7 @@ pub struct CompiledRules {
     memo_index: HashMap<Expr, usize>,
     pub pointers: PointerTree,
     /// Compiled regexes by pattern, shared by the checks that use one.
-    regexes: HashMap<String, regex::Regex>,
+    regexes: HashMap<String, ops::FullMatch>,
     pub conjs: Vec<Conj>,
     conj_index: HashMap<(Option<usize>, NodeKey), usize>,
     pub guards: Vec<Guard>,
