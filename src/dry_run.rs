@@ -220,6 +220,9 @@ pub fn run_check(cfg: &CheckConfig, reporter: &Reporter) -> Result<ExitCode> {
     if !reporter.is_quiet() {
         summary.print(&mut std::io::stderr())?;
     }
+    // The process ends here: freeing the compiled rules' expression trees one node at a time
+    // took ~15 % of a small check's startup cost, so the OS reclaims them instead.
+    std::mem::forget(rules);
     Ok(if summary.fired() {
         ExitCode::from(1)
     } else {

@@ -86,6 +86,9 @@ impl Summary {
     }
 }
 
+/// Bytes of text alerts gathered before one write (above a `BufWriter`'s 64 KiB buffer).
+const ALERT_BATCH: usize = 1 << 17;
+
 /// The k8saudit plugin's default `maxEventSize`.
 const MAX_EVENT_SIZE: usize = 262_144;
 
@@ -100,7 +103,8 @@ struct Engine<'a> {
     summary: Summary,
     cost: Option<CostModel>,
     hostname: String,
-    /// Reused alert buffer.
+    /// Text alerts not yet written to `out`, written in batches of [`ALERT_BATCH`] bytes:
+    /// a write that large bypasses the caller's `BufWriter` instead of being copied into it.
     buf: String,
     /// The pspconv plugin's policies, for `psp.*` fields (`plugin` target).
     plugin: Option<std::sync::Arc<crate::plugin_fields::PluginState>>,
@@ -181,7 +185,10 @@ fn run_inner(
             String::new()
         },
     };
-    read_events(events, &mut |item| e.item(item, out, diag))?;
+    let read = read_events(events, &mut |item| e.item(item, out, diag));
+    // Alerts still pending are printed even when reading stopped on an error.
+    out.write_all(e.buf.as_bytes())?;
+    read?;
     let mut summary = e.summary;
     summary.cost = e.cost.map(|c| c.summary);
     Ok(summary)
@@ -399,7 +406,6 @@ impl Engine<'_> {
                 writeln!(out, "{line}")?;
             } else {
                 let buf = &mut self.buf;
-                buf.clear();
                 if time_str.is_empty() {
                     time_str = time::time_iso8601(ev.time_ns);
                 }
@@ -409,7 +415,10 @@ impl Engine<'_> {
                 buf.push(' ');
                 output::push_message(buf, r, rs, &mut self.cache, &ev);
                 buf.push('\n');
-                out.write_all(buf.as_bytes())?;
+                if buf.len() >= ALERT_BATCH {
+                    out.write_all(buf.as_bytes())?;
+                    buf.clear();
+                }
             }
             self.summary.alerts += 1;
             self.summary.per_rule[idx].1 += 1;

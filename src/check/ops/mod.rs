@@ -10,6 +10,7 @@
 //! the set (vacuously true), `intersects` = any, `=` = set equality, `exists` = exactly one
 //! non-`<NA>` value, `pmatch` = all values are `<NA>` (its prefix table is never filled).
 
+mod contained;
 mod legacy;
 mod path;
 
@@ -18,6 +19,7 @@ pub use path::{glob_regex, PathPattern};
 
 use super::condition::Op;
 use super::fields::{first_view, Values};
+pub use contained::FullMatch;
 use legacy::legacy_eval;
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
@@ -50,7 +52,7 @@ pub enum ModOp {
         set: HashSet<String>,
         any: bool,
     },
-    Regex(Regex),
+    Regex(FullMatch),
 }
 
 fn hex_bytes(s: &str) -> Result<Vec<u8>, String> {
@@ -77,7 +79,7 @@ pub fn modern_cached(
     op: Op,
     list: bool,
     values: &[String],
-    regexes: &mut HashMap<String, Regex>,
+    regexes: &mut HashMap<String, FullMatch>,
 ) -> Result<Pred, String> {
     let one = || values.first().cloned().unwrap_or_default();
     let op = match op {
@@ -104,8 +106,10 @@ pub fn modern_cached(
         Op::Regex => ModOp::Regex(match regexes.get(&one()) {
             Some(r) => r.clone(),
             None => {
-                let r = Regex::new(&format!("^(?:{})$", path::re2_ascii_classes(&one())))
+                let pattern = path::re2_ascii_classes(&one());
+                let anchored = Regex::new(&format!("^(?:{pattern})$"))
                     .map_err(|e| format!("invalid regex '{}': {e}", one()))?;
+                let r = FullMatch::new(&pattern, anchored);
                 regexes.insert(one(), r.clone());
                 r
             }
@@ -153,7 +157,8 @@ fn modern_eval(list: bool, op: &ModOp, vals: &Values) -> bool {
         ModOp::StartsWith(s) => v.starts_with(s.as_str()),
         ModOp::BStartsWith(b) => v.as_bytes().starts_with(b),
         ModOp::EndsWith(s) => v.ends_with(s.as_str()),
-        ModOp::Glob(r) | ModOp::Regex(r) => r.is_match(v),
+        ModOp::Glob(r) => r.is_match(v),
+        ModOp::Regex(r) => r.is_match(v),
         ModOp::PMatch(ps) => ps.iter().any(|p| p.matches(v)),
         ModOp::Set { set, .. } => set.contains(v),
     }
