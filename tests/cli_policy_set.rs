@@ -2,32 +2,15 @@
 //! RBAC from stdin, errors (bad RBAC with file, line, column and field; legacy target; a rules
 //! file), the note when RBAC is not considered, and unbuildable policies skipped.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use common::cli::{code_out_err, pspconv};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cluster");
 
 /// Runs pspconv with `stdin`; returns (exit code, stdout, stderr).
 fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pspconv"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let text = stdin.to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(text.as_bytes());
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    code_out_err(&pspconv(args, Some(stdin)))
 }
 
 fn fixture(name: &str) -> String {
