@@ -5,6 +5,7 @@
 // warnings before it); its size does not matter.
 #![allow(clippy::result_large_err)]
 
+use super::guarded_input::GuardedInput;
 use super::model::PodSecurityPolicy;
 use super::scope::check_annotations;
 use super::validate::{spec_problems, unbuildable_strategies};
@@ -358,61 +359,8 @@ pub fn load_policy_set(text: &str, origin: &str) -> Result<Loaded, LoadError> {
 }
 
 fn load(text: &str, origin: &str, skip_unbuildable: bool) -> Result<Loaded, LoadError> {
-    if text.len() > MAX_INPUT_BYTES {
-        return Err(LoadError {
-            origin: origin.to_string(),
-            warnings: Vec::new(),
-            line: None,
-            column: None,
-            document: None,
-            path: String::new(),
-            message: format!("input is larger than {MAX_INPUT_BYTES} bytes"),
-        });
-    }
-    let looks_json = text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .starts_with(['{', '[']);
-    let syntax = |e: YamlError| LoadError {
-        origin: origin.to_string(),
-        warnings: Vec::new(),
-        line: e.line,
-        column: e.column,
-        document: None,
-        path: match e.line {
-            Some(line) if !looks_json => crate::yaml::block_path_near(text, line),
-            _ => String::new(),
-        },
-        message: format!(
-            "invalid {}: {}",
-            if looks_json { "JSON" } else { "YAML" },
-            e.message
-        ),
-    };
-    // Editors on Windows start files with a byte-order mark, which the YAML parser would read
-    // as part of the first key.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let stream = Stream::new(text).map_err(syntax)?;
-    let spans = stream.document_spans();
-    if let Some((index, &(start, end))) = spans
-        .iter()
-        .enumerate()
-        .find(|(_, (start, end))| end - start > MAX_DOCUMENT_BYTES)
-    {
-        return Err(LoadError {
-            origin: origin.to_string(),
-            warnings: Vec::new(),
-            line: Some(text[..start].matches('\n').count() + 1),
-            column: Some(1),
-            document: Some(index + 1),
-            path: String::new(),
-            message: format!(
-                "document {} is {} bytes, larger than the {MAX_DOCUMENT_BYTES} bytes one document may hold; split it into several documents (`---`)",
-                index + 1,
-                end - start
-            ),
-        });
-    }
+    let (input, stream) =
+        GuardedInput::open(text, origin, "split it into several documents (`---`)")?;
     let mut loader = Loader {
         origin,
         stream: &stream,
@@ -428,7 +376,7 @@ fn load(text: &str, origin: &str, skip_unbuildable: bool) -> Result<Loaded, Load
     });
     match walked {
         Ok(()) => {}
-        Err(Stop::Yaml(e)) => return Err(syntax(e)),
+        Err(Stop::Yaml(e)) => return Err(input.syntax(e)),
         Err(Stop::Load(mut e)) => {
             e.warnings = loader.loaded.warnings;
             return Err(e);

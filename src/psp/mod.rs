@@ -1,6 +1,7 @@
 //! The PodSecurityPolicy side: typed model, loading from YAML/JSON streams, validation, scope.
 
 pub mod annotations;
+pub mod guarded_input;
 pub mod host_paths;
 pub mod load;
 pub mod model;

@@ -6,9 +6,9 @@
 #![allow(clippy::result_large_err)]
 
 use super::model::RbacObject;
-use crate::psp::load::{MAX_DOCUMENT_BYTES, MAX_INPUT_BYTES};
+use crate::psp::guarded_input::GuardedInput;
 use crate::psp::LoadError;
-use crate::yaml::{block_path_near, DocOutcome, Seg, Select, Stream, TypedDoc, Value, YamlError};
+use crate::yaml::{DocOutcome, Seg, Select, TypedDoc, Value, YamlError};
 
 /// The kinds read; everything else is skipped with a note.
 pub const RBAC_KINDS: [&str; 4] = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
@@ -62,59 +62,11 @@ fn select(value: &Value) -> Select {
 /// Reads every RBAC object of `text`; `origin` names the input (`rbac.yaml`, `<stdin>`). An
 /// input without any RBAC object is not an error (a cluster may have none): a warning says so.
 pub fn load_rbac(text: &str, origin: &str) -> Result<LoadedRbac, LoadError> {
-    let bare =
-        |message: String, line: Option<usize>, column: Option<usize>, path: String| LoadError {
-            origin: origin.to_string(),
-            line,
-            column,
-            document: None,
-            path,
-            message,
-            warnings: Vec::new(),
-        };
-    if text.len() > MAX_INPUT_BYTES {
-        return Err(bare(
-            format!("input is larger than {MAX_INPUT_BYTES} bytes"),
-            None,
-            None,
-            String::new(),
-        ));
-    }
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let looks_json = text.trim_start().starts_with(['{', '[']);
-    let syntax = |e: YamlError| {
-        let path = match e.line {
-            Some(line) if !looks_json => block_path_near(text, line),
-            _ => String::new(),
-        };
-        let what = if looks_json { "JSON" } else { "YAML" };
-        bare(
-            format!("invalid {what}: {}", e.message),
-            e.line,
-            e.column,
-            path,
-        )
-    };
-    let stream = Stream::new(text).map_err(syntax)?;
-    let spans = stream.document_spans();
-    if let Some((index, &(start, end))) = spans
-        .iter()
-        .enumerate()
-        .find(|(_, (start, end))| end - start > MAX_DOCUMENT_BYTES)
-    {
-        let mut e = bare(
-            format!(
-                "document {} is {} bytes, larger than the {MAX_DOCUMENT_BYTES} bytes one document may hold; split it (one kind per `kubectl get`, or several documents)",
-                index + 1,
-                end - start
-            ),
-            Some(text[..start].matches('\n').count() + 1),
-            Some(1),
-            String::new(),
-        );
-        e.document = Some(index + 1);
-        return Err(e);
-    }
+    let (input, stream) = GuardedInput::open(
+        text,
+        origin,
+        "split it (one kind per `kubectl get`, or several documents)",
+    )?;
     let mut loaded = LoadedRbac::default();
     let (mut skipped, mut unknown) = (0usize, 0usize);
     let walked =
@@ -172,8 +124,10 @@ pub fn load_rbac(text: &str, origin: &str) -> Result<LoadedRbac, LoadError> {
                 Some(Ok(TypedDoc::List(items))) => {
                     let list_kind = kind_of(&doc.value).and_then(|k| k.strip_suffix("List"));
                     let all = doc.value.get("items").and_then(Value::as_sequence);
+                    let kept: std::collections::HashSet<usize> =
+                        items.iter().map(|(j, _)| *j).collect();
                     for (i, item) in all.into_iter().flatten().enumerate() {
-                        if !items.iter().any(|(j, _)| *j == i) {
+                        if !kept.contains(&i) {
                             let what = kind_of(item)
                                 .map_or("an item without `kind`".into(), |k| format!("kind {k}"));
                             skip(what, Some(i));
@@ -194,7 +148,7 @@ pub fn load_rbac(text: &str, origin: &str) -> Result<LoadedRbac, LoadError> {
         });
     match walked {
         Ok(()) => {}
-        Err(Stop::Yaml(e)) => return Err(syntax(e)),
+        Err(Stop::Yaml(e)) => return Err(input.syntax(e)),
         Err(Stop::Load(mut e)) => {
             e.warnings = std::mem::take(&mut loaded.warnings);
             return Err(e);
